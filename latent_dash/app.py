@@ -1,0 +1,137 @@
+"""create_app: the Dash application for a folder of configs, one of them shown at a time.
+
+The config menu is the folder of the starting config. The address bar carries the config shown
+(`/?config=digits-16d`), so a view can be bookmarked and reloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, ctx, dcc, html, no_update
+
+from latent_dash.config import config_title, list_configs
+from latent_dash.data import Dataset, open_config
+from latent_dash.errors import ConfigError
+from latent_dash.ui.grid import build_grid
+from latent_dash.ui.messages import error_panel, warning_panel
+from latent_dash.ui.stores import stores
+from latent_dash.views import register_all
+
+log = logging.getLogger("latent_dash")
+ASSETS = Path(__file__).parent / "assets"
+
+
+def config_menu(config: Path) -> dict[str, Path]:
+    """Config key (file stem) -> path, for every config beside the starting one."""
+    menu = {p.stem: p.resolve() for p in list_configs(config.parent)}
+    menu.setdefault(config.stem, config)
+    return menu
+
+
+def summary(dataset: Dataset) -> str:
+    """One line that says what was loaded: N x D, parameters, images, metadata."""
+    parts = [f"{dataset.n:,} samples × {dataset.dims} latent dims"]
+    if dataset.param_names:
+        parts.append(f"{len(dataset.param_names)} parameters")
+    if dataset.image_shape:
+        parts.append("images " + "×".join(str(s) for s in dataset.image_shape))
+    if dataset.metadata is not None:
+        parts.append(f"{dataset.metadata.shape[1]} metadata columns")
+    return f"{dataset.name}: " + " · ".join(parts)
+
+
+def render_config(path: Path) -> tuple[list, str]:
+    """The workspace (messages and view grid) and the header summary for one config."""
+    try:
+        loaded, dataset = open_config(path)
+    except ConfigError as error:
+        log.error("config %s cannot be shown:\n%s", path, error)
+        return [error_panel(error, config_title(path))], "config error"
+    for warning in dataset.warnings:
+        log.warning("%s: %s", path, warning)
+    description = loaded.config.description
+    workspace = [
+        html.P(description, className="config-description text-muted") if description else None,
+        warning_panel(dataset.warnings),
+        build_grid(loaded, dataset),
+    ]
+    return [w for w in workspace if w is not None], summary(dataset)
+
+
+def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
+    options = [{"label": config_title(path), "value": key} for key, path in menu.items()]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("latent-dash", className="me-3"),
+                html.Div(
+                    dcc.Dropdown(options, default_key, id="config-menu", clearable=False),
+                    className="config-menu",
+                ),
+                html.Span(id="dataset-summary", className="dataset-summary ms-3"),
+            ],
+            fluid=True,
+        ),
+        color="light",
+        className="mb-2 app-header",
+    )
+
+
+def create_app(config: Path | str) -> Dash:
+    """The app on `config`, with every config of its folder in the menu."""
+    config = Path(config).resolve()
+    menu = config_menu(config)
+    default_key = config.stem
+    app = Dash(
+        __name__,
+        title="latent-dash",
+        assets_folder=str(ASSETS),  # Bootstrap is served from here: no CDN on internal servers
+        suppress_callback_exceptions=True,  # panels appear when a config is chosen
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id="url", refresh=False),
+            _header(menu, default_key),
+            dbc.Container(dcc.Loading(html.Div(id="workspace"), delay_show=300), fluid=True),
+            *stores(default_key),
+        ]
+    )
+
+    @app.callback(
+        Output("workspace", "children"),
+        Output("dataset-summary", "children"),
+        Output("config-key", "data"),
+        Output("config-menu", "value"),
+        Output("url", "search"),
+        Output("selection", "data"),
+        Output("focus", "data"),
+        Output("filter", "data"),
+        Input("url", "search"),
+        Input("config-menu", "value"),
+    )
+    def show_config(search: str | None, chosen: str | None):
+        """Render the config the address bar names on load, or the one chosen in the menu."""
+        if ctx.triggered_id == "config-menu" and chosen in menu:
+            key = chosen
+        else:
+            asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
+            key = asked if asked in menu else default_key
+        workspace, line = render_config(menu[key])
+        new_search = "?" + urlencode({"config": key})
+        return (
+            workspace,
+            line,
+            key,
+            key,
+            new_search if new_search != search else no_update,
+            None,
+            None,
+            None,
+        )
+
+    register_all(app, menu)
+    return app

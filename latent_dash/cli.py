@@ -1,0 +1,132 @@
+"""The `latent-dash` command: run the app, build the demo data, validate configs.
+
+`python app.py ARGS` is `latent-dash run ARGS`; gunicorn imports `app:server`, which reads the
+config from the environment variable LATENT_DASH_CONFIG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from latent_dash.config import parse_config
+from latent_dash.data import open_config
+from latent_dash.errors import ConfigError
+
+CONFIG_ENV = "LATENT_DASH_CONFIG"
+DEFAULT_CONFIG = Path("configs") / "default.yaml"
+
+
+def default_config() -> Path:
+    """LATENT_DASH_CONFIG if set, else configs/default.yaml of the working directory."""
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def missing_demos(configs: list[Path]) -> list[str]:
+    """Names of the demos these configs use whose data is not built yet."""
+    from latent_dash.demo import is_built
+
+    names = set()
+    for path in configs:
+        try:
+            demo = parse_config(path).config.dataset.demo
+        except ConfigError:
+            continue  # the page will show what is wrong with it
+        if demo and not is_built(demo):
+            names.add(demo)
+    return sorted(names)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from latent_dash.app import create_app
+    from latent_dash.config import list_configs
+
+    config = Path(args.config)
+    if not config.is_file():
+        print(
+            f"{config}: config file not found. Fix: pass --config PATH to a YAML config "
+            f"(see configs/), or set {CONFIG_ENV}.",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.no_build:
+        demos = missing_demos(list_configs(config.resolve().parent))
+        if demos:
+            from latent_dash.demo import ensure_demos
+
+            print(
+                f"First start: building the demo data ({', '.join(demos)}); later starts reuse it.",
+                file=sys.stderr,
+            )
+            ensure_demos(demos)
+    _report(config)
+    app = create_app(config)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def _report(path: Path) -> bool:
+    """Print whether a config and its data load; True when they do."""
+    try:
+        loaded, dataset = open_config(path)
+    except ConfigError as error:
+        print(f"ERROR {path}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return False
+    print(
+        f"OK {path}: {loaded.title}: {dataset.n:,} samples x {dataset.dims} latent dims, "
+        f"{len(loaded.views)} views"
+    )
+    for warning in dataset.warnings:
+        print(f"  warning: {warning}")
+    return True
+
+
+def _validate(args: argparse.Namespace) -> int:
+    results = [_report(Path(p)) for p in args.configs]
+    return 0 if all(results) else 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from latent_dash.demo import DEMOS, build_demo
+
+    for name in args.names or list(DEMOS):
+        if name not in DEMOS:
+            print(f"unknown demo {name!r}. Fix: use one of {', '.join(DEMOS)}", file=sys.stderr)
+            return 2
+        folder = build_demo(name, force=args.force)
+        print(f"{name}: {folder}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="latent-dash", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="serve the app (default: configs/default.yaml)")
+    run.add_argument("--config", default=str(default_config()), help="YAML config to open")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8050)
+    run.add_argument("--debug", action="store_true", help="Dash dev tools and reloading")
+    run.add_argument("--no-build", action="store_true", help="do not build missing demo data")
+    run.set_defaults(func=_run)
+
+    demo = commands.add_parser("demo", help="build the demo data (trains the autoencoders)")
+    demo.add_argument("names", nargs="*", help="digits, implosion (default: all)")
+    demo.add_argument("--force", action="store_true", help="rebuild even if built")
+    demo.set_defaults(func=_demo)
+
+    validate = commands.add_parser("validate", help="check configs and their data")
+    validate.add_argument("configs", nargs="+", metavar="CONFIG")
+    validate.set_defaults(func=_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)

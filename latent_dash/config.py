@@ -1,0 +1,280 @@
+"""The YAML config: which arrays to load, how to lay out the views, and each view's options.
+
+Parsing is strict (unknown keys are errors, since a typo silently ignored is worse than a
+message) and every failure becomes a `Problem` naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from latent_dash.errors import ConfigError, Problem
+from latent_dash.kinds import KINDS, canonical_kind, options_model
+
+
+class Source(BaseModel):
+    """A file to read: `path` relative to the config file; `key` picks an .npz member."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="File path, relative to the config file's folder.")
+    key: str | None = Field(None, description="Member of an .npz file.")
+    columns: list[str] | None = Field(None, description="Columns of a .csv/.parquet file to use.")
+
+
+class DatasetConfig(BaseModel):
+    """The arrays of one model over N samples, row i of each describing sample i."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, description="Short name shown in the header.")
+    demo: Literal["digits", "implosion"] | None = Field(
+        None, description="Built-in demo whose files `latent-dash demo` builds when missing."
+    )
+    latent: Source = Field(description="(N, D) latent vectors: .npy, .npz, .csv or .parquet.")
+    latent_names: list[str] | None = Field(None, description="Names of the D latent dims.")
+    images: Source | None = Field(None, description="(N,H,W), (N,H,W,C) or flat (N,H*W*C).")
+    image_shape: list[int] | None = Field(None, description="(H, W) or (H, W, C) of flat images.")
+    params: Source | None = Field(None, description="(N, P) physical input parameters.")
+    param_names: list[str] | None = Field(None, description="Names of the P parameters.")
+    metadata: Source | None = Field(None, description="Table of per-sample labels and outputs.")
+
+    @field_validator("latent", "images", "params", "metadata", mode="before")
+    @classmethod
+    def _path_shorthand(cls, value: Any) -> Any:
+        """`latent: z.npy` is short for `latent: {path: z.npy}`."""
+        return {"path": value} if isinstance(value, str) else value
+
+
+class Config(BaseModel):
+    """A whole config file."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, description="Name of this config in the menu.")
+    description: str | None = Field(None, description="One line shown under the title.")
+    dataset: DatasetConfig
+    layout: Any = Field(
+        default_factory=lambda: {"row": [{"column": ["scatter"]}]},
+        description="NDDAV-style nesting of {row: [...]} and {column: [...]} around view names.",
+    )
+    views: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Options per view, keyed by view id or kind."
+    )
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """One panel of the layout: a unique id, its kind and its raw options."""
+
+    id: str
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A parsed config with its layout resolved into view specs."""
+
+    path: Path
+    config: Config
+    layout: Any  # the layout tree with leaves replaced by view ids
+    views: tuple[ViewSpec, ...]
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def title(self) -> str:
+        return self.config.title or self.path.stem
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        return (self.folder / relative).resolve()
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith(("function-", "str", "dict")))
+
+
+def _fix_for(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "remove or rename this key (see docs/configs.md for the keys that exist)"
+    if kind == "missing":
+        return "add this key"
+    if kind == "literal_error":
+        return f"use one of: {error['ctx']['expected']}"
+    return "correct the value (see docs/configs.md)"
+
+
+def _pydantic_problems(file: str, exc: ValidationError, prefix: str = "") -> list[Problem]:
+    problems = []
+    seen = set()
+    for error in exc.errors():
+        key = _key((prefix, *error["loc"]) if prefix else error["loc"])
+        if key in seen:  # a union reports each alternative; one line a key is enough
+            continue
+        seen.add(key)
+        problems.append(Problem(file, key, error["msg"].lower(), _fix_for(error)))
+    return problems
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file safely (no code runs), with a Problem on failure."""
+    if not path.is_file():
+        raise ConfigError([Problem(str(path), "", "config file not found", "check the path")])
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ConfigError(
+            [Problem(str(path), "", f"not valid YAML{line}: {exc}", "fix the YAML syntax")]
+        ) from None
+
+
+def _resolve_layout(
+    file: str,
+    node: Any,
+    views: dict[str, dict[str, Any]],
+    specs: list[ViewSpec],
+    problems: list[Problem],
+    key: str,
+) -> Any:
+    """Replace each leaf name with the id of a ViewSpec, creating the specs in layout order."""
+    if isinstance(node, dict):
+        if (
+            len(node) != 1
+            or next(iter(node)) not in ("row", "column")
+            or not isinstance(next(iter(node.values())), list)
+        ):
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    f"expected a view name or a {{row: [...]}} / {{column: [...]}} "
+                    f"mapping, got {node!r}",
+                    "see the layout examples in docs/configs.md",
+                )
+            )
+            return None
+        ((direction, children),) = node.items()
+        return {
+            direction: [
+                _resolve_layout(file, child, views, specs, problems, f"{key}.{direction}.{i}")
+                for i, child in enumerate(children)
+            ]
+        }
+    if not isinstance(node, str):
+        problems.append(
+            Problem(
+                file,
+                key,
+                f"expected a view name, got {node!r}",
+                "write a view kind such as scatter",
+            )
+        )
+        return None
+    name = node
+    used = {s.id for s in specs}
+    if name not in views and canonical_kind(name) in views and canonical_kind(name) not in used:
+        name = str(canonical_kind(name))  # layout says "Scatter Plot", options under views.scatter
+    if name in views and name in used:  # a views entry configures one panel, the first placed
+        if canonical_kind(name) is None:
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    f"view {name!r} is placed twice",
+                    f"place it once, or add a second entry under views with kind: {name}",
+                )
+            )
+            return None
+        views = {}
+    options = dict(views.get(name, {}))
+    kind_name = options.pop("kind", name)
+    kind = canonical_kind(str(kind_name))
+    if kind is None:
+        problems.append(
+            Problem(
+                file,
+                key if name not in views else f"views.{name}.kind",
+                f"unknown view kind {kind_name!r}",
+                f"use one of: {', '.join(KINDS)} (or an NDDAV name such as 'Scatter Plot')",
+            )
+        )
+        return None
+    view_id = name if name in views else kind
+    if any(s.id == view_id for s in specs):
+        n = 2
+        while any(s.id == f"{view_id}-{n}" for s in specs):
+            n += 1
+        view_id = f"{view_id}-{n}"
+    try:
+        options = options_model(kind).model_validate(options).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(file, exc, prefix=f"views.{name}"))
+    specs.append(ViewSpec(view_id, kind, options))
+    return view_id
+
+
+def parse_config(path: Path | str) -> LoadedConfig:
+    """Read and validate a config file (not its data); raises ConfigError listing every problem."""
+    path = Path(path).resolve()
+    file = str(path)
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    "",
+                    "the file must be a mapping with at least a 'dataset' key",
+                    "start from one of the configs in configs/ (see docs/configs.md)",
+                )
+            ]
+        )
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_pydantic_problems(file, exc)) from None
+
+    problems: list[Problem] = []
+    specs: list[ViewSpec] = []
+    layout = _resolve_layout(file, config.layout, config.views, specs, problems, "layout")
+    placed = {s.id for s in specs}
+    for name in config.views:
+        if name not in placed:
+            problems.append(
+                Problem(
+                    file,
+                    f"views.{name}",
+                    "this view is not placed in the layout",
+                    f"add '{name}' to the layout, or remove views.{name}",
+                )
+            )
+    if not specs and not problems:
+        problems.append(Problem(file, "layout", "the layout holds no view", "name a view kind"))
+    if problems:
+        raise ConfigError(problems)
+    return LoadedConfig(path, config, layout, tuple(specs))
+
+
+def list_configs(folder: Path | str) -> list[Path]:
+    """The menu: every YAML config in a folder, default first, then by name."""
+    files = [p for p in Path(folder).glob("*.y*ml") if p.suffix in (".yaml", ".yml")]
+    return sorted(files, key=lambda p: (p.stem != "default", p.stem))
+
+
+def config_title(path: Path) -> str:
+    """The menu label of a config, cheap and never failing (a broken file still gets a label)."""
+    try:
+        raw = read_yaml(path)
+        title = raw.get("title") if isinstance(raw, dict) else None
+    except ConfigError:
+        title = None
+    return str(title) if title else path.stem

@@ -1,0 +1,396 @@
+"""A loaded, validated, read-only dataset: latent vectors plus what describes each sample.
+
+All arrays share one row order. Rows whose latent or parameter values are NaN or inf are dropped
+(a warning says how many and which); `source_rows` maps the kept rows back to the files, so the
+images stay memory-mapped and are indexed lazily instead of copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from latent_dash.config import LoadedConfig, Source
+from latent_dash.data.loaders import SourceError, read_matrix, read_table
+from latent_dash.errors import ConfigError, Problem
+from latent_dash.kinds import column_fields, options_model
+
+MAX_CATEGORIES = 20  # an integer column with at most this many values is a category (labels)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column any view may plot or colour by."""
+
+    name: str
+    source: str  # "latent", "param", "metadata"
+    numeric: bool
+    categorical: bool
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    if array.flags.writeable:
+        array = array.view()
+        array.flags.writeable = False
+    return array
+
+
+@dataclass(eq=False)
+class Dataset:
+    """The arrays of one config. Never modified after loading."""
+
+    name: str
+    latent: np.ndarray  # (N, D) float32
+    latent_names: list[str]
+    params: np.ndarray | None = None  # (N, P) float32
+    param_names: list[str] = field(default_factory=list)
+    metadata: pd.DataFrame | None = None
+    raw_images: np.ndarray | None = None  # as in the file (possibly memory-mapped), all rows
+    image_shape: tuple[int, ...] | None = None  # (H, W) or (H, W, C)
+    source_rows: np.ndarray | None = None  # kept row -> file row, when rows were dropped
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(self.latent.shape[0])
+
+    @property
+    def dims(self) -> int:
+        return int(self.latent.shape[1])
+
+    @property
+    def has_images(self) -> bool:
+        return self.raw_images is not None
+
+    def images(self, rows: np.ndarray | list[int]) -> np.ndarray:
+        """Images of the given (kept-order) rows, shaped (len(rows), *image_shape), float32."""
+        if self.raw_images is None or self.image_shape is None:
+            raise LookupError(f"dataset {self.name!r} has no images")
+        rows = np.asarray(rows, dtype=np.int64)
+        file_rows = rows if self.source_rows is None else self.source_rows[rows]
+        block = np.asarray(self.raw_images[np.sort(file_rows)], dtype=np.float32)
+        order = np.argsort(np.argsort(file_rows))
+        return block[order].reshape((len(rows), *self.image_shape))
+
+    @property
+    def columns(self) -> list[Column]:
+        cols = [Column(n, "latent", True, False) for n in self.latent_names]
+        cols += [Column(n, "param", True, False) for n in self.param_names]
+        if self.metadata is not None:
+            for name in self.metadata.columns:
+                series = self.metadata[name]
+                numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
+                    series
+                )
+                categorical = not numeric or (
+                    pd.api.types.is_integer_dtype(series) and series.nunique() <= MAX_CATEGORIES
+                )
+                cols.append(Column(str(name), "metadata", numeric, categorical))
+        return cols
+
+    def column(self, name: str) -> np.ndarray:
+        """The values of one column, in row order (float32 for latent and params)."""
+        if name in self.latent_names:
+            return self.latent[:, self.latent_names.index(name)]
+        if name in self.param_names and self.params is not None:
+            return self.params[:, self.param_names.index(name)]
+        if self.metadata is not None and name in self.metadata.columns:
+            return self.metadata[name].to_numpy()
+        raise KeyError(f"no column {name!r} in dataset {self.name!r}")
+
+
+def _names(
+    file: str,
+    key: str,
+    given: list[str] | None,
+    from_table: list[str] | None,
+    count: int,
+    prefix: str,
+) -> tuple[list[str], list[Problem]]:
+    if given is not None:
+        if len(given) != count:
+            return [], [
+                Problem(
+                    file,
+                    key,
+                    f"{len(given)} names given for {count} columns",
+                    f"give exactly {count} names, or remove {key} to use {prefix}0, {prefix}1, ...",
+                )
+            ]
+        if len(set(given)) != len(given):
+            return [], [Problem(file, key, "names repeat", "give each column its own name")]
+        return [str(n) for n in given], []
+    return (from_table or [f"{prefix}{i}" for i in range(count)]), []
+
+
+def _as_2d(array: np.ndarray, path: Path, key: str) -> np.ndarray:
+    if array.ndim == 1:
+        return array[:, None]
+    if array.ndim != 2:
+        raise SourceError(
+            Problem(
+                str(path),
+                key,
+                f"expected a 2-D (N, D) array, got shape {array.shape}",
+                "reshape it to (samples, dims) before saving",
+            )
+        )
+    return array
+
+
+def _numeric(array: np.ndarray, path: Path, key: str) -> np.ndarray:
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise SourceError(
+            Problem(
+                str(path),
+                key,
+                f"the values are not numeric (dtype {array.dtype})",
+                "save numbers (np.asarray(x, dtype=np.float32)); put text in the metadata table",
+            )
+        )
+    return array
+
+
+def _image_shape(
+    file: str, raw: np.ndarray, given: list[int] | None, path: Path
+) -> tuple[tuple[int, ...] | None, list[Problem]]:
+    if raw.ndim in (3, 4):
+        shape = tuple(int(s) for s in raw.shape[1:])
+        if given is not None and tuple(given) != shape:
+            return None, [
+                Problem(
+                    file,
+                    "dataset.image_shape",
+                    f"says {list(given)} but {path.name} holds images of shape {list(shape)}",
+                    "remove image_shape (it is only needed for flat images)",
+                )
+            ]
+        return shape, []
+    if raw.ndim == 2:
+        if given is None:
+            return None, [
+                Problem(
+                    file,
+                    "dataset.image_shape",
+                    f"{path.name} holds flat images ({raw.shape[1]} "
+                    "values a row) and no image_shape says how to fold them",
+                    f"add image_shape: [H, W] or [H, W, C] whose product is {raw.shape[1]}",
+                )
+            ]
+        if len(given) not in (2, 3) or int(np.prod(given)) != raw.shape[1]:
+            return None, [
+                Problem(
+                    file,
+                    "dataset.image_shape",
+                    f"{list(given)} does not fit rows of {raw.shape[1]} values in {path.name}",
+                    f"give [H, W] or [H, W, C] whose product is {raw.shape[1]}",
+                )
+            ]
+        return tuple(int(g) for g in given), []
+    return None, [
+        Problem(
+            file,
+            "dataset.images",
+            f"{path.name} has shape {list(raw.shape)}",
+            "save images as (N, H, W), (N, H, W, C), or flat (N, H*W*C) with image_shape",
+        )
+    ]
+
+
+def _describe_rows(rows: np.ndarray) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:10])
+    return shown + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else "")
+
+
+def load_dataset(loaded: LoadedConfig) -> Dataset:
+    """Read and check every array a config names; raises ConfigError listing all problems."""
+    cfg = loaded.config.dataset
+    file = str(loaded.path)
+    problems: list[Problem] = []
+    hint = f" or build the demo data with `latent-dash demo {cfg.demo}`" if cfg.demo else ""
+
+    def read(source: Source | None, key: str, table: bool = False):
+        if source is None:
+            return None, None
+        path = loaded.resolve(source.path)
+        try:
+            if table:
+                return read_table(path, key, source.columns, hint), None
+            return read_matrix(path, key, source.key, source.columns, hint)
+        except SourceError as exc:
+            problems.append(
+                Problem(file, key, f"{exc.problem.file}: {exc.problem.message}", exc.problem.fix)
+            )
+            return None, None
+
+    latent, latent_table_names = read(cfg.latent, "dataset.latent")
+    params, param_table_names = read(cfg.params, "dataset.params")
+    raw_images, _ = read(cfg.images, "dataset.images")
+    metadata, _ = read(cfg.metadata, "dataset.metadata", table=True)
+
+    def check(fn, array, source, key):
+        if array is None:
+            return None
+        try:
+            return fn(array, loaded.resolve(source.path), key)
+        except SourceError as exc:
+            problems.append(
+                Problem(file, key, f"{exc.problem.file}: {exc.problem.message}", exc.problem.fix)
+            )
+            return None
+
+    latent = check(
+        _numeric, check(_as_2d, latent, cfg.latent, "dataset.latent"), cfg.latent, "dataset.latent"
+    )
+    params = check(
+        _numeric, check(_as_2d, params, cfg.params, "dataset.params"), cfg.params, "dataset.params"
+    )
+    if raw_images is not None:
+        raw_images = check(_numeric, raw_images, cfg.images, "dataset.images")
+
+    latent_names: list[str] = []
+    if latent is not None:
+        if latent.shape[1] < 2:
+            problems.append(
+                Problem(
+                    file,
+                    "dataset.latent",
+                    f"the latent has {latent.shape[1]} dim; at least 2 are needed",
+                    "point dataset.latent at the (N, D) bottleneck activations, D >= 2",
+                )
+            )
+        latent_names, more = _names(
+            file, "dataset.latent_names", cfg.latent_names, latent_table_names, latent.shape[1], "z"
+        )
+        problems += more
+    param_names: list[str] = []
+    if params is not None:
+        param_names, more = _names(
+            file, "dataset.param_names", cfg.param_names, param_table_names, params.shape[1], "p"
+        )
+        problems += more
+    elif cfg.param_names is not None:
+        problems.append(
+            Problem(
+                file,
+                "dataset.param_names",
+                "names given but no params",
+                "add dataset.params, or remove param_names",
+            )
+        )
+
+    image_shape = None
+    if raw_images is not None:
+        image_shape, more = _image_shape(
+            file, raw_images, cfg.image_shape, loaded.resolve(cfg.images.path)
+        )
+        problems += more
+
+    counts = {
+        key: len(a)
+        for key, a in (
+            ("dataset.latent", latent),
+            ("dataset.params", params),
+            ("dataset.images", raw_images),
+            ("dataset.metadata", metadata),
+        )
+        if a is not None
+    }
+    if latent is not None and len(set(counts.values())) > 1:
+        n = counts["dataset.latent"]
+        for key, count in counts.items():
+            if count != n:
+                problems.append(
+                    Problem(
+                        file,
+                        key,
+                        f"has {count} rows but dataset.latent has {n}",
+                        "every array must hold one row per sample, in the same order",
+                    )
+                )
+
+    all_names = (
+        latent_names
+        + param_names
+        + ([str(c) for c in metadata.columns] if metadata is not None else [])
+    )
+    duplicates = sorted({n for n in all_names if all_names.count(n) > 1})
+    if duplicates:
+        problems.append(
+            Problem(
+                file,
+                "dataset",
+                f"column name(s) {', '.join(duplicates)} appear in more than one of "
+                "latent, params and metadata",
+                "rename them (latent_names, param_names or the "
+                "metadata header) so every column has its own name",
+            )
+        )
+    if problems or latent is None:
+        raise ConfigError(problems)
+
+    warnings: list[str] = []
+    finite = np.isfinite(latent).all(axis=1)
+    if params is not None:
+        finite &= np.isfinite(params).all(axis=1)
+    source_rows = None
+    if not finite.all():
+        dropped = np.flatnonzero(~finite)
+        warnings.append(
+            f"{len(dropped)} of {len(finite)} samples dropped because their latent or parameter "
+            f"values are NaN or inf (file rows {_describe_rows(dropped)})"
+        )
+        source_rows = np.flatnonzero(finite)
+        latent = latent[source_rows]
+        params = params[source_rows] if params is not None else None
+        if metadata is not None:
+            metadata = metadata.iloc[source_rows].reset_index(drop=True)
+        if len(source_rows) == 0:
+            raise ConfigError(
+                [
+                    Problem(
+                        file,
+                        "dataset.latent",
+                        "every sample has NaN or inf values",
+                        "check the arrays were saved correctly",
+                    )
+                ]
+            )
+
+    dataset = Dataset(
+        name=cfg.name or loaded.path.stem,
+        latent=_readonly(np.ascontiguousarray(latent, dtype=np.float32)),
+        latent_names=latent_names,
+        params=None if params is None else _readonly(np.ascontiguousarray(params, np.float32)),
+        param_names=param_names,
+        metadata=metadata,
+        raw_images=raw_images,
+        image_shape=image_shape,
+        source_rows=source_rows,
+        warnings=warnings,
+    )
+    check_view_columns(loaded, dataset)
+    return dataset
+
+
+def check_view_columns(loaded: LoadedConfig, dataset: Dataset) -> None:
+    """Every view option that names a column must name one the dataset has."""
+    names = [c.name for c in dataset.columns]
+    problems = []
+    for spec in loaded.views:
+        for option in column_fields(options_model(spec.kind)):
+            value = spec.options.get(option)
+            if value is not None and value not in names:
+                problems.append(
+                    Problem(
+                        str(loaded.path),
+                        f"views.{spec.id}.{option}",
+                        f"no column named {value!r}",
+                        f"use one of: {', '.join(names)}",
+                    )
+                )
+    if problems:
+        raise ConfigError(problems)

@@ -1,0 +1,6 @@
+"""Colours shared by all views, so a category has the same colour in every panel."""
+
+import plotly.colors
+
+CATEGORY_COLORS: list[str] = plotly.colors.qualitative.D3 + plotly.colors.qualitative.Pastel
+NUMERIC_SCALE = "Viridis"

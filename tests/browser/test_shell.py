@@ -7,14 +7,67 @@ from pathlib import Path
 import pytest
 
 from latent_dash.app import create_app
+from tests.browser.helpers import pick
+from tests.conftest import write_config, write_dataset
 
 pytestmark = pytest.mark.browser
 
 
+def choose_config(dash_duo, label: str) -> None:
+    pick(dash_duo, dash_duo.find_element("#config-menu"), label)
+
+
 def test_small_config_renders_scatter(dash_duo, small_config: Path):
     dash_duo.start_server(create_app(small_config))
-    dash_duo.wait_for_contains_text("#dataset-summary", "120 samples × 4 latent dims")
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples × 4 latent dims")
     dash_duo.wait_for_element(".view-scatter .js-plotly-plot")
     assert dash_duo.find_element(".view-scatter .xtitle").text == "z0"
     assert dash_duo.find_element(".view-scatter .ytitle").text == "drive"
+    legend = [e.text for e in dash_duo.find_elements(".view-scatter .legendtext")]
+    assert legend == ["0", "1", "2"]  # label is categorical: one legend entry per class
+    assert "not part of this version yet" in dash_duo.find_element(".view-parcoords").text
     assert dash_duo.get_logs() == []
+
+
+def test_scatter_axis_picker_redraws(dash_duo, small_config: Path):
+    dash_duo.start_server(create_app(small_config))
+    dash_duo.wait_for_element(".view-scatter .js-plotly-plot")
+    picker = dash_duo.find_elements(".view-scatter .view-controls .dash-dropdown")[0]
+    pick(dash_duo, picker, "temperature (parameter)")
+    dash_duo.wait_for_text_to_equal(".view-scatter .xtitle", "temperature")
+
+
+def test_switcher_swaps_dataset_and_url(dash_duo, tmp_path: Path, small_config: Path):
+    files = write_dataset(tmp_path / "other", n=80, dims=6, seed=3)
+    write_config(tmp_path / "bigger.yaml", {
+        "title": "Bigger model",
+        "dataset": {"name": "bigger", "latent": f"other/{files['latent']}"},
+        "layout": {"row": ["scatter"]},
+    })
+    dash_duo.start_server(create_app(small_config))
+    dash_duo.wait_for_contains_text("#dataset-summary", "120 samples × 4 latent dims")
+    choose_config(dash_duo, "Bigger model")
+    dash_duo.wait_for_contains_text("#dataset-summary", "bigger: 80 samples × 6 latent dims")
+    assert "config=bigger" in dash_duo.driver.current_url
+    assert dash_duo.find_elements(".view-parcoords") == []
+    # the address bar names the config: a reload shows the same one
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_contains_text("#dataset-summary", "bigger: 80 samples × 6 latent dims")
+
+
+def test_broken_config_shows_its_message_in_the_page(dash_duo, tmp_path: Path, small_config):
+    write_config(tmp_path / "broken.yaml", {
+        "title": "Broken model",
+        "dataset": {"latent": "data/latent.npy", "params": "data/missing.npy"},
+    })
+    dash_duo.start_server(create_app(tmp_path / "broken.yaml"))
+    dash_duo.wait_for_element("#config-error")
+    text = dash_duo.find_element("#config-error").text
+    assert "Broken model cannot be shown" in text
+    assert "dataset.params" in text and "missing.npy: file not found" in text
+    assert "Fix: check the path" in text
+    assert "Traceback" not in dash_duo.driver.page_source
+    assert dash_duo.find_element("#dataset-summary").text == "config error"
+    # the menu still works: the good config of the same folder opens
+    choose_config(dash_duo, "Small model")
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")

@@ -1,0 +1,58 @@
+"""The `latent-dash` command: validate prints problems and exits non-zero; shipped configs parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from latent_dash.cli import main
+from latent_dash.config import list_configs, parse_config
+from tests.conftest import write_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def test_validate_ok(small_config: Path, capsys):
+    assert main(["validate", str(small_config)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_validate_reports_every_problem_and_exits_nonzero(tmp_path: Path, capsys):
+    bad = write_config(tmp_path / "bad.yaml", {
+        "dataset": {"latent": "nope.npy", "images": "gone.npy"},
+    })
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"ERROR {bad}" in err
+    assert "dataset.latent" in err and "dataset.images" in err and "Fix:" in err
+
+
+def test_run_with_missing_config_says_how_to_fix(tmp_path: Path, capsys):
+    assert main(["run", "--config", str(tmp_path / "none.yaml"), "--no-build"]) == 2
+    assert "config file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", list_configs(CONFIGS), ids=lambda p: p.stem)
+def test_shipped_configs_parse(path: Path):
+    loaded = parse_config(path)
+    assert loaded.config.dataset.demo in ("digits", "implosion")
+    assert loaded.views
+
+
+def test_menu_lists_default_first():
+    assert [p.stem for p in list_configs(CONFIGS)][0] == "default"
+
+
+def test_docs_name_every_config_key():
+    """docs/configs.md stays true to the schema: every key of every model is documented."""
+    from latent_dash.config import Config, DatasetConfig, Source
+    from latent_dash.kinds import KINDS
+
+    docs = (CONFIGS.parent / "docs" / "configs.md").read_text()
+    models = [Config, DatasetConfig, Source] + [model for _, _, model in KINDS.values()]
+    for model in models:
+        for name in model.model_fields:
+            assert f"`{name}`" in docs, f"{model.__name__}.{name} is not in docs/configs.md"
+    for kind in KINDS:
+        assert f"| `{kind}` |" in docs

@@ -16,8 +16,11 @@ from dash import Dash, Input, Output, ctx, dcc, html, no_update
 from latent_dash.config import config_title, list_configs
 from latent_dash.data import Dataset, open_config
 from latent_dash.errors import ConfigError
+from latent_dash.routes import register_routes
 from latent_dash.ui.grid import build_grid
 from latent_dash.ui.messages import error_panel, warning_panel
+from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
+from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.ui.stores import stores
 from latent_dash.views import register_all
 
@@ -44,13 +47,13 @@ def summary(dataset: Dataset) -> str:
     return f"{dataset.name}: " + " · ".join(parts)
 
 
-def render_config(path: Path) -> tuple[list, str]:
-    """The workspace (messages and view grid) and the header summary for one config."""
+def render_config(path: Path) -> tuple[list, str, int | None]:
+    """The workspace (messages and view grid), header summary and N for one config."""
     try:
         loaded, dataset = open_config(path)
     except ConfigError as error:
         log.error("config %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path))], "config error"
+        return [error_panel(error, config_title(path))], "config error", None
     for warning in dataset.warnings:
         log.warning("%s: %s", path, warning)
     description = loaded.config.description
@@ -59,7 +62,7 @@ def render_config(path: Path) -> tuple[list, str]:
         warning_panel(dataset.warnings),
         build_grid(loaded, dataset),
     ]
-    return [w for w in workspace if w is not None], summary(dataset)
+    return [w for w in workspace if w is not None], summary(dataset), dataset.n
 
 
 def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
@@ -96,7 +99,10 @@ def create_app(config: Path | str) -> Dash:
         [
             dcc.Location(id="url", refresh=False),
             _header(menu, default_key),
-            dbc.Container(dcc.Loading(html.Div(id="workspace"), delay_show=300), fluid=True),
+            dbc.Container(
+                [selection_bar(), dcc.Loading(html.Div(id="workspace"), delay_show=300)],
+                fluid=True,
+            ),
             *stores(default_key),
         ]
     )
@@ -105,8 +111,10 @@ def create_app(config: Path | str) -> Dash:
         Output("workspace", "children"),
         Output("dataset-summary", "children"),
         Output("config-key", "data"),
+        Output("dataset-size", "data"),
         Output("config-menu", "value"),
         Output("url", "search"),
+        Output("selection-mask", "data"),
         Output("selection", "data"),
         Output("focus", "data"),
         Output("filter", "data"),
@@ -120,18 +128,12 @@ def create_app(config: Path | str) -> Dash:
         else:
             asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
             key = asked if asked in menu else default_key
-        workspace, line = render_config(menu[key])
+        workspace, line, n = render_config(menu[key])
         new_search = "?" + urlencode({"config": key})
-        return (
-            workspace,
-            line,
-            key,
-            key,
-            new_search if new_search != search else no_update,
-            None,
-            None,
-            None,
-        )
+        search_out = new_search if new_search != search else no_update
+        return workspace, line, key, n, key, search_out, None, None, None, None
 
+    selection_bar_callbacks(app, menu)
+    register_routes(app, menu)
     register_all(app, menu)
     return app

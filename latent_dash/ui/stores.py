@@ -2,14 +2,24 @@
 
 from dash import dcc
 
-STORE_IDS = ("config-key", "selection", "focus", "filter")
-
 
 def stores(config_key: str) -> list[dcc.Store]:
-    """One store per shared value; `config-key` names the config the page shows."""
+    """One store per shared value.
+
+    - config-key, dataset-size: the config the page shows and its number of samples N.
+    - selection-mask: the selection as encoded by latent_dash.selection; browser only, for
+      highlighting and the count.
+    - selection: {key, count, n, source}, the server-side copy's key, read by server views.
+    - selection-upload: a selection made in the browser, on its one way to the server.
+    - focus: the one sample under attention (clicked point or table row), or None.
+    - filter: the samples visible at all (range filters), distinct from the selection.
+    """
     return [
         dcc.Store(id="config-key", data=config_key),
+        dcc.Store(id="dataset-size", data=None),
+        dcc.Store(id="selection-mask", data=None),
         dcc.Store(id="selection", data=None),
+        dcc.Store(id="selection-upload", data=None),
         dcc.Store(id="focus", data=None),
         dcc.Store(id="filter", data=None),
     ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from dash import html
+import numpy as np
+from dash import html, no_update
 from dash.exceptions import PreventUpdate
 
 from latent_dash.data import Dataset, open_config
+from latent_dash.routes import thumbnail_url
 
 SOURCE_LABELS = {"latent": "latent", "param": "parameter", "metadata": "metadata"}
 
@@ -30,3 +33,33 @@ def dataset_for(menu: dict[str, Path], config_key: str | None) -> Dataset:
     if config_key not in menu:
         raise PreventUpdate
     return open_config(menu[config_key])[1]
+
+
+def _format(value) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def hover_card(
+    menu: dict[str, Path],
+    config_key: str | None,
+    hover_data: dict | None,
+    columns: list[str | None],
+) -> tuple[bool, Any, Any]:
+    """Tooltip (show, bbox, children) for a hovered point: its image and key values."""
+    points = (hover_data or {}).get("points") or []
+    if not points or points[0].get("customdata") is None:
+        return False, no_update, no_update
+    point = points[0]
+    dataset = dataset_for(menu, config_key)
+    index = int(point["customdata"])
+    if not 0 <= index < dataset.n:
+        return False, no_update, no_update
+    lines = [html.Div(f"sample {index}", className="fw-semibold")]
+    for name in dict.fromkeys(c for c in columns if c):  # each once, in order
+        lines.append(html.Div(f"{name} = {_format(dataset.column(name)[index])}"))
+    body = [html.Div(lines, className="hover-values")]
+    if dataset.has_images:
+        body.insert(0, html.Img(src=thumbnail_url(config_key, index), className="hover-image"))
+    return True, point.get("bbox"), html.Div(body, className="hover-card")

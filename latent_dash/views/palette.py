@@ -4,3 +4,4 @@ import plotly.colors
 
 CATEGORY_COLORS: list[str] = plotly.colors.qualitative.D3 + plotly.colors.qualitative.Pastel
 NUMERIC_SCALE = "Viridis"
+UNSELECTED_COLOR = "#c8c8c8"

@@ -1,7 +1,9 @@
-"""Scatter view: any two columns against each other, coloured by a third.
+"""Scatter view: any two columns against each other, coloured by a third, linked to the rest.
 
-The figure carries float32 numpy arrays (sent as typed binary) in one WebGL trace for a numeric
-colour, or one trace per category so the legend names them.
+The figure carries float32 numpy arrays (sent as typed binary) in WebGL traces: one for a
+numeric colour, one per category so the legend names them. Every trace's customdata holds the
+sample indices, which is how box and lasso selections become the shared selection in the
+browser and how the selection from other views is shown (clientside Patch of selectedpoints).
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-from dash import MATCH, Dash, Input, Output, State, dcc, html
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
 
+from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.views.common import column_options, dataset_for, labelled
-from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE
+from latent_dash.views.common import column_options, dataset_for, hover_card, labelled
+from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
 
 KIND = "scatter"
 MAX_LEGEND_CATEGORIES = 30
@@ -33,6 +36,10 @@ class ids:
     def control(view: str, axis: str) -> dict[str, str]:
         return {"kind": KIND, "part": axis, "view": view}
 
+    @staticmethod
+    def tooltip(view: str) -> dict[str, str]:
+        return {"kind": KIND, "part": "tooltip", "view": view}
+
 
 def default_axes(dataset: Dataset, options: dict[str, Any]) -> tuple[str, str, str | None]:
     """x, y and colour: the configured ones, else the first two latent dims and first metadata."""
@@ -43,87 +50,111 @@ def default_axes(dataset: Dataset, options: dict[str, Any]) -> tuple[str, str, s
     return x, y, color
 
 
-def _marker_size(n: int) -> int:
+def marker_size(n: int) -> int:
     return 7 if n <= 2_000 else 5 if n <= 20_000 else 3
 
 
-def build_figure(dataset: Dataset, x: str, y: str, color: str | None = None) -> go.Figure:
-    """The scatter figure of columns x and y, coloured by `color` (numeric or categorical)."""
-    xs = np.asarray(dataset.column(x), dtype=np.float32)
-    ys = np.asarray(dataset.column(y), dtype=np.float32)
-    index = np.arange(dataset.n, dtype=np.int32)
-    size = _marker_size(dataset.n)
-    hover = f"sample %{{customdata}}<br>{x}=%{{x:.3g}}<br>{y}=%{{y:.3g}}"
+def _trace(xs, ys, rows, marker: dict, name: str | None, selected) -> go.Scattergl:
+    """One WebGL trace of the given rows; unselected points stay visible in grey."""
+    points = None if selected is None else np.flatnonzero(selected[rows])
+    return go.Scattergl(
+        x=xs[rows],
+        y=ys[rows],
+        customdata=rows.astype(np.int32),
+        mode="markers",
+        name=name,
+        showlegend=name is not None,
+        marker=marker,
+        hoverinfo="none",
+        selectedpoints=points,
+        unselected={"marker": {"color": UNSELECTED_COLOR, "opacity": 0.5}},
+    )
+
+
+def focus_trace() -> go.Scattergl:
+    """An empty overlay that the browser moves onto the focus sample."""
+    return go.Scattergl(
+        x=[],
+        y=[],
+        mode="markers",
+        meta="focus",
+        showlegend=False,
+        hoverinfo="skip",
+        marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#d62728"}},
+    )
+
+
+def point_traces(
+    dataset: Dataset,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    color: str | None,
+    selected: np.ndarray | None = None,
+) -> list[go.Scattergl]:
+    """The point traces of a scatter-like view of (xs, ys) coloured by a dataset column."""
+    size = marker_size(dataset.n)
+    everything = np.arange(dataset.n)
     info = {c.name: c for c in dataset.columns}
-    traces: list[go.Scattergl] = []
-    if color is not None and info[color].categorical:
-        values = dataset.column(color)
-        categories = np.unique(values.astype(str))
+    if color is None:
+        return [
+            _trace(xs, ys, everything, {"size": size, "color": CATEGORY_COLORS[0]}, None, selected)
+        ]
+    values = dataset.column(color)
+    if info[color].categorical:
+        text = np.asarray(values).astype(str)
+        categories, codes = np.unique(text, return_inverse=True)
         if len(categories) <= MAX_LEGEND_CATEGORIES:
-            text = values.astype(str)
-            for i, category in enumerate(categories):
-                rows = np.flatnonzero(text == category)
-                traces.append(
-                    go.Scattergl(
-                        x=xs[rows],
-                        y=ys[rows],
-                        customdata=index[rows],
-                        mode="markers",
-                        name=str(category),
-                        marker={
-                            "size": size,
-                            "color": CATEGORY_COLORS[i % len(CATEGORY_COLORS)],
-                        },
-                        hovertemplate=hover + f"<br>{color}={category}<extra></extra>",
-                    )
+            return [
+                _trace(
+                    xs,
+                    ys,
+                    np.flatnonzero(codes == i),
+                    {
+                        "size": size,
+                        "color": CATEGORY_COLORS[i % len(CATEGORY_COLORS)],
+                    },
+                    str(category),
+                    selected,
                 )
-        else:  # too many categories for a legend: colour by category code
-            codes = np.unique(values.astype(str), return_inverse=True)[1].astype(np.float32)
-            traces.append(_numeric_trace(xs, ys, index, codes, color, size, hover))
-    elif color is not None:
-        values = np.asarray(dataset.column(color), dtype=np.float32)
-        traces.append(_numeric_trace(xs, ys, index, values, color, size, hover))
-    else:
-        traces.append(
-            go.Scattergl(
-                x=xs,
-                y=ys,
-                customdata=index,
-                mode="markers",
-                showlegend=False,
-                marker={"size": size, "color": CATEGORY_COLORS[0]},
-                hovertemplate=hover + "<extra></extra>",
-            )
-        )
-    figure = go.Figure(traces)
+                for i, category in enumerate(categories)
+            ]
+        values = codes  # too many categories for a legend: a colour scale over their codes
+    marker = {
+        "size": size,
+        "color": np.asarray(values, dtype=np.float32),
+        "colorscale": NUMERIC_SCALE,
+        "showscale": True,
+        "colorbar": {"title": {"text": color}, "thickness": 12},
+    }
+    return [_trace(xs, ys, everything, marker, None, selected)]
+
+
+def scatter_layout(figure: go.Figure, x_title: str, y_title: str, revision: str) -> go.Figure:
     figure.update_layout(
         margin={"l": 50, "r": 10, "t": 10, "b": 45},
-        xaxis_title=x,
-        yaxis_title=y,
-        legend_title_text=color or "",
-        uirevision=f"{x}|{y}",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        uirevision=revision,
+        selectionrevision=revision,
         dragmode="select",
         template="plotly_white",
+        legend={"itemsizing": "constant"},
     )
     return figure
 
 
-def _numeric_trace(xs, ys, index, values, name, size, hover) -> go.Scattergl:
-    return go.Scattergl(
-        x=xs,
-        y=ys,
-        customdata=index,
-        mode="markers",
-        showlegend=False,
-        marker={
-            "size": size,
-            "color": values,
-            "colorscale": NUMERIC_SCALE,
-            "showscale": True,
-            "colorbar": {"title": {"text": name}, "thickness": 12},
-        },
-        hovertemplate=hover + f"<br>{name}=%{{marker.color:.3g}}<extra></extra>",
-    )
+def build_figure(
+    dataset: Dataset,
+    x: str,
+    y: str,
+    color: str | None = None,
+    selected: np.ndarray | None = None,
+) -> go.Figure:
+    """The scatter figure of columns x and y, coloured by `color` (numeric or categorical)."""
+    xs = np.asarray(dataset.column(x), dtype=np.float32)
+    ys = np.asarray(dataset.column(y), dtype=np.float32)
+    figure = go.Figure([*point_traces(dataset, xs, ys, color, selected), focus_trace()])
+    return scatter_layout(figure, x, y, f"{x}|{y}")
 
 
 def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
@@ -158,20 +189,73 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         figure=build_figure(dataset, x, y, color),
         className="view-graph",
         config={"displaylogo": False},
+        clear_on_unhover=True,
     )
-    return html.Div([pickers, graph], className="view-body")
+    return html.Div([pickers, graph, dcc.Tooltip(id=ids.tooltip(view_id))], className="view-body")
+
+
+def register_linking(app: Dash, graph_id: dict[str, Any]) -> None:
+    """Selection, highlight, focus and hover for every graph matching `graph_id` (one kind).
+
+    Shared by all scatter-like kinds (scatter, embedding): their traces carry sample indices in
+    customdata and end with a focus overlay.
+    """
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "fromPlotSelection"),
+        Output("selection-mask", "data", allow_duplicate=True),
+        Output("selection-upload", "data", allow_duplicate=True),
+        Input(graph_id, "selectedData"),
+        State(graph_id, "figure"),
+        State("selection-mode", "value"),
+        State("selection-mask", "data"),
+        State("dataset-size", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "highlightScatter"),
+        Output(graph_id, "figure", allow_duplicate=True),
+        Input("selection-mask", "data"),
+        Input("focus", "data"),
+        State("dataset-size", "data"),
+        State(graph_id, "figure"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "focusFromClick"),
+        Output("focus", "data", allow_duplicate=True),
+        Input(graph_id, "clickData"),
+        prevent_initial_call=True,
+    )
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
-    """Redraw a scatter panel when its axis or colour picker changes."""
+    """Redraw on a picker change (keeping the selection); link; hover cards."""
+    register_linking(app, ids.graph(ALL))
 
     @app.callback(
         Output(ids.graph(MATCH), "figure"),
         Input(ids.control(MATCH, "x"), "value"),
         Input(ids.control(MATCH, "y"), "value"),
         Input(ids.control(MATCH, "color"), "value"),
+        State("selection", "data"),
         State("config-key", "data"),
         prevent_initial_call=True,
     )
-    def redraw(x: str, y: str, color: str | None, config_key: str) -> go.Figure:
-        return build_figure(dataset_for(menu, config_key), x, y, color)
+    def redraw(x: str, y: str, color: str | None, selection: dict | None, config_key: str):
+        dataset = dataset_for(menu, config_key)
+        selected = selection_store.get((selection or {}).get("key"), dataset.n)
+        return build_figure(dataset, x, y, color, selected)
+
+    @app.callback(
+        Output(ids.tooltip(MATCH), "show"),
+        Output(ids.tooltip(MATCH), "bbox"),
+        Output(ids.tooltip(MATCH), "children"),
+        Input(ids.graph(MATCH), "hoverData"),
+        State(ids.control(MATCH, "x"), "value"),
+        State(ids.control(MATCH, "y"), "value"),
+        State(ids.control(MATCH, "color"), "value"),
+        State("config-key", "data"),
+        prevent_initial_call=True,
+    )
+    def hover(hover_data: dict | None, x: str, y: str, color: str | None, config_key: str):
+        return hover_card(menu, config_key, hover_data, [x, y, color])

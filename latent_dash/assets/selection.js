@@ -1,0 +1,196 @@
+/* latent-dash: the selection in the browser.
+ *
+ * The twin of latent_dash/selection.py (encode / decode / combine must agree bit for bit), plus
+ * the clientside callbacks that turn plot events into selections and show a selection in every
+ * plot with Patch updates, so a selection change never resends a figure.
+ */
+(function () {
+  "use strict";
+
+  const DTYPES = {
+    f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
+    u2: Uint16Array, i4: Int32Array, u4: Uint32Array, u1c: Uint8ClampedArray,
+  };
+  const decoded = new WeakMap(); // {dtype, bdata} object -> typed array, decoded once
+
+  /* A figure array as plotly 7 sends it ({dtype, bdata} base64) or a plain list -> array. */
+  function arrayOf(value) {
+    if (value == null) return [];
+    if (Array.isArray(value) || ArrayBuffer.isView(value)) return value;
+    if (typeof value === "object" && value.bdata !== undefined) {
+      if (decoded.has(value)) return decoded.get(value);
+      const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
+      const Type = DTYPES[value.dtype] || Float64Array;
+      const out = new Type(bytes.buffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+      decoded.set(value, out);
+      return out;
+    }
+    return [];
+  }
+
+  function b64urlToBytes(text) {
+    const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  }
+
+  function bytesToB64url(bytes) {
+    let binary = "";
+    const chunk = 0x8000;
+    for (let i = 0; i < bytes.length; i += chunk) {
+      binary += String.fromCharCode.apply(null, bytes.subarray(i, i + chunk));
+    }
+    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_");
+  }
+
+  /* Encoded selection -> Uint8Array(n) of 0/1, or null for "no selection". */
+  function decode(value, n) {
+    if (!value || value.n !== n) return null;
+    const mask = new Uint8Array(n);
+    if (value.idx) {
+      for (const i of value.idx) mask[i] = 1;
+      return mask;
+    }
+    const packed = b64urlToBytes(value.bits);
+    for (let i = 0; i < n; i++) mask[i] = (packed[i >> 3] >> (7 - (i & 7))) & 1;
+    return mask;
+  }
+
+  /* Uint8Array(n) of 0/1 -> the smaller of an index list and a packbits mask. */
+  function encode(mask) {
+    const n = mask.length;
+    const index = [];
+    for (let i = 0; i < n; i++) if (mask[i]) index.push(i);
+    const indexChars = index.length * (String(n).length + 1);
+    if (indexChars < Math.floor((Math.floor((n + 7) / 8) * 4) / 3)) return { n: n, idx: index };
+    const packed = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (mask[i]) packed[i >> 3] |= 0x80 >> (i & 7);
+    return { n: n, bits: bytesToB64url(packed) };
+  }
+
+  function combine(current, fresh, mode) {
+    if (!current || mode === "replace") return fresh;
+    const out = new Uint8Array(fresh.length);
+    for (let i = 0; i < fresh.length; i++) {
+      if (mode === "add") out[i] = current[i] | fresh[i];
+      else if (mode === "intersect") out[i] = current[i] & fresh[i];
+      else out[i] = current[i] & (1 - fresh[i]);
+    }
+    return out;
+  }
+
+  function count(mask) {
+    let k = 0;
+    for (let i = 0; i < mask.length; i++) k += mask[i];
+    return k;
+  }
+
+  function noUpdate() {
+    return window.dash_clientside.no_update;
+  }
+
+  function triggeredId() {
+    const ctx = window.dash_clientside.callback_context;
+    if (!ctx || !ctx.triggered_id) return null;
+    return ctx.triggered_id;
+  }
+
+  /* The sample index of every point of every trace, from the traces' customdata. */
+  function pointIndex(figure) {
+    return (figure.data || []).map((trace) => arrayOf(trace.customdata));
+  }
+
+  const api = {
+    arrayOf: arrayOf,
+    decode: decode,
+    encode: encode,
+    combine: combine,
+
+    /* "K of N selected" under the toolbar. */
+    countText: function (maskValue, n) {
+      if (!n) return "";
+      const mask = decode(maskValue, n);
+      const k = mask ? count(mask) : 0;
+      return k.toLocaleString("en-US") + " of " + n.toLocaleString("en-US") + " selected";
+    },
+
+    /* A box or lasso selection in any scatter-like graph -> the shared selection.
+     * Returns [selection-mask, selection-upload]. Points are mapped to samples through the
+     * traces' customdata, so every trace layout (categories, overlays) works. */
+    fromPlotSelection: function (allSelected, allFigures, mode, currentValue, n) {
+      const trigger = triggeredId();
+      if (!trigger || !n) return [noUpdate(), noUpdate()];
+      const ctx = window.dash_clientside.callback_context;
+      const where = ctx.inputs_list[0].findIndex(
+        (item) => JSON.stringify(item.id) === JSON.stringify(trigger));
+      const selected = allSelected[where];
+      if (!selected || !selected.points) return [noUpdate(), noUpdate()];
+      const index = pointIndex(allFigures[where]);
+      const fresh = new Uint8Array(n);
+      for (const p of selected.points) {
+        const i = index[p.curveNumber] ? index[p.curveNumber][p.pointIndex] : undefined;
+        if (i !== undefined && i >= 0 && i < n) fresh[i] = 1;
+      }
+      const mask = combine(decode(currentValue, n), fresh, mode);
+      const value = encode(mask);
+      return [value, { mask: value, source: trigger.view }];
+    },
+
+    /* The selection and focus shown in every scatter-like graph, as Patch updates.
+     * Unselected points stay visible in grey (the traces' unselected style). */
+    highlightScatter: function (maskValue, focus, n, figures) {
+      const mask = decode(maskValue, n);
+      return figures.map(function (figure) {
+        const patch = new window.dash_clientside.Patch();
+        (figure.data || []).forEach(function (trace, t) {
+          if (trace.meta === "focus") {
+            let fx = [];
+            let fy = [];
+            if (focus !== null && focus !== undefined) {
+              (figure.data || []).forEach(function (other) {
+                if (other.meta === "focus") return;
+                const idx = arrayOf(other.customdata);
+                const at = idx.indexOf(focus);
+                if (at >= 0) {
+                  fx = [arrayOf(other.x)[at]];
+                  fy = [arrayOf(other.y)[at]];
+                }
+              });
+            }
+            patch.assign(["data", t, "x"], fx);
+            patch.assign(["data", t, "y"], fy);
+            return;
+          }
+          if (!mask) {
+            patch.assign(["data", t, "selectedpoints"], null);
+            return;
+          }
+          const idx = arrayOf(trace.customdata);
+          const points = [];
+          for (let j = 0; j < idx.length; j++) if (mask[idx[j]]) points.push(j);
+          patch.assign(["data", t, "selectedpoints"], points);
+        });
+        if (!mask) patch.assign(["layout", "selections"], []);
+        return patch.build();
+      });
+    },
+
+    /* A click on a point makes its sample the focus. */
+    focusFromClick: function (allClicks) {
+      const trigger = triggeredId();
+      const ctx = window.dash_clientside.callback_context;
+      const where = ctx.inputs_list[0].findIndex(
+        (item) => JSON.stringify(item.id) === JSON.stringify(trigger));
+      const click = where >= 0 ? allClicks[where] : null;
+      const point = click && click.points && click.points[0];
+      if (!point || point.customdata === undefined) return noUpdate();
+      return point.customdata;
+    },
+
+    clear: function () {
+      return [null, null];
+    },
+  };
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.latent_dash = Object.assign(window.dash_clientside.latent_dash || {}, api);
+})();

@@ -1,0 +1,148 @@
+"""The selection toolbar and the callbacks that every view's selection goes through.
+
+Views write a fresh selection either in the browser (`selection-mask` and `selection-upload`,
+from plot events) or on the server (`selection-mask` and `selection`, from brushes evaluated over
+all samples). The mask reaches the server once and is kept by content key (selection_store);
+server views read the small `selection` value {key, count, n, source}.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import pandas as pd
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from latent_dash import selection_store
+from latent_dash.data import Dataset
+from latent_dash.selection import decode
+from latent_dash.views.common import dataset_for
+
+MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
+
+
+def selection_bar() -> html.Div:
+    """Mode, count, clear and export, always visible under the header."""
+    return html.Div(
+        [
+            html.Span("Selection:", className="me-2 fw-semibold"),
+            dbc.RadioItems(
+                id="selection-mode",
+                value="replace",
+                inline=True,
+                className="selection-mode",
+                options=[{"label": label, "value": mode} for mode, label in MODE_LABELS.items()],
+                input_class_name="btn-check",
+                label_class_name="btn btn-outline-secondary btn-sm",
+                label_checked_class_name="active",
+            ),
+            html.Span(id="selection-count", className="selection-count mx-3"),
+            dbc.Button("Clear", id="selection-clear", size="sm", color="secondary", outline=True),
+            dbc.Button(
+                "Export CSV",
+                id="export-csv",
+                size="sm",
+                color="primary",
+                outline=True,
+                className="ms-2",
+                disabled=True,
+            ),
+            dbc.Button(
+                "Export .npy",
+                id="export-npy",
+                size="sm",
+                color="primary",
+                outline=True,
+                className="ms-1",
+                disabled=True,
+            ),
+            dcc.Download(id="export-download"),
+        ],
+        className="selection-bar d-flex align-items-center flex-wrap",
+    )
+
+
+def selected_rows(dataset: Dataset, selection: dict | None) -> np.ndarray:
+    """Indices of the samples a `selection` value names (empty when unknown or stale)."""
+    if not selection:
+        return np.zeros(0, dtype=np.int64)
+    mask = selection_store.get(selection.get("key"), dataset.n)
+    return np.zeros(0, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+
+
+def selection_table(dataset: Dataset, rows: np.ndarray) -> pd.DataFrame:
+    """Index and every column (latent, params, metadata) of the given rows."""
+    frame = pd.DataFrame({"index": rows})
+    for column in dataset.columns:
+        frame[column.name] = np.asarray(dataset.column(column.name))[rows]
+    return frame
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "countText"),
+        Output("selection-count", "children"),
+        Input("selection-mask", "data"),
+        Input("dataset-size", "data"),
+    )
+    app.clientside_callback(
+        "function (value) { const off = !value; return [off, off]; }",
+        Output("export-csv", "disabled"),
+        Output("export-npy", "disabled"),
+        Input("selection", "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "clear"),
+        Output("selection-mask", "data", allow_duplicate=True),
+        Output("selection", "data", allow_duplicate=True),
+        Input("selection-clear", "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("selection", "data", allow_duplicate=True),
+        Input("selection-upload", "data"),
+        State("dataset-size", "data"),
+        prevent_initial_call=True,
+    )
+    def register_upload(upload: dict | None, n: int) -> dict | None:
+        """Keep a selection made in the browser; answer with its key."""
+        if not upload:
+            raise PreventUpdate
+        try:
+            mask = decode(upload.get("mask"), n)
+        except (ValueError, TypeError, KeyError):
+            raise PreventUpdate from None  # a stale value from before a config switch
+        if mask is None:
+            return None
+        key = selection_store.put(mask)
+        return {"key": key, "count": int(mask.sum()), "n": n, "source": upload.get("source")}
+
+    @app.callback(
+        Output("export-download", "data"),
+        Input("export-csv", "n_clicks"),
+        Input("export-npy", "n_clicks"),
+        State("selection", "data"),
+        State("config-key", "data"),
+        prevent_initial_call=True,
+    )
+    def export(_csv: int | None, _npy: int | None, selection: dict | None, config_key: str):
+        """The selected samples as a CSV of all columns, or their indices as .npy."""
+        from dash import ctx
+
+        dataset = dataset_for(menu, config_key)
+        rows = selected_rows(dataset, selection)
+        if rows.size == 0:
+            raise PreventUpdate
+        name = f"{dataset.name}-selection"
+        if ctx.triggered_id == "export-npy":
+            buffer = io.BytesIO()
+            np.save(buffer, rows.astype(np.int64))
+            return dcc.send_bytes(buffer.getvalue(), f"{name}.npy")
+        return dcc.send_data_frame(
+            selection_table(dataset, rows).to_csv, f"{name}.csv", index=False
+        )

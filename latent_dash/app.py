@@ -80,6 +80,7 @@ def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
             fluid=True,
         ),
         color="light",
+        dark=False,
         className="mb-2 app-header",
     )
 

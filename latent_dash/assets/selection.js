@@ -123,7 +123,11 @@
       const where = ctx.inputs_list[0].findIndex(
         (item) => JSON.stringify(item.id) === JSON.stringify(trigger));
       const selected = allSelected[where];
-      if (!selected || !selected.points) return [noUpdate(), noUpdate()];
+      // plotly also reports an empty selection when a box is removed programmatically: only a
+      // drawn box (range) or lasso (lassoPoints) is a user's selection
+      if (!selected || !selected.points || !(selected.range || selected.lassoPoints)) {
+        return [noUpdate(), noUpdate()];
+      }
       const index = pointIndex(allFigures[where]);
       const fresh = new Uint8Array(n);
       for (const p of selected.points) {
@@ -131,7 +135,7 @@
         if (i !== undefined && i >= 0 && i < n) fresh[i] = 1;
       }
       const mask = combine(decode(currentValue, n), fresh, mode);
-      const value = encode(mask);
+      const value = Object.assign(encode(mask), { source: trigger.view });
       return [value, { mask: value, source: trigger.view }];
     },
 
@@ -169,7 +173,9 @@
           for (let j = 0; j < idx.length; j++) if (mask[idx[j]]) points.push(j);
           patch.assign(["data", t, "selectedpoints"], points);
         });
-        if (!mask) patch.assign(["layout", "selections"], []);
+        // drop plotly's own selection box: plotly would otherwise recompute selectedpoints from
+        // it and override the combined selection (add / intersect / subtract)
+        patch.assign(["layout", "selections"], []);
         return patch.build();
       });
     },

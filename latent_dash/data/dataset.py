@@ -383,14 +383,15 @@ def check_view_columns(loaded: LoadedConfig, dataset: Dataset) -> None:
     for spec in loaded.views:
         for option in column_fields(options_model(spec.kind)):
             value = spec.options.get(option)
-            if value is not None and value not in names:
-                problems.append(
-                    Problem(
-                        str(loaded.path),
-                        f"views.{spec.id}.{option}",
-                        f"no column named {value!r}",
-                        f"use one of: {', '.join(names)}",
+            for name in value if isinstance(value, list) else [value]:
+                if name is not None and name not in names:
+                    problems.append(
+                        Problem(
+                            str(loaded.path),
+                            f"views.{spec.id}.{option}",
+                            f"no column named {name!r}",
+                            f"use one of: {', '.join(names)}",
+                        )
                     )
-                )
     if problems:
         raise ConfigError(problems)

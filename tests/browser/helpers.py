@@ -24,10 +24,123 @@ def box_select(dash_duo, graph_selector: str, start=(0.05, 0.05), end=(0.95, 0.9
 
     area = dash_duo.find_element(f"{graph_selector} .nsewdrag")
     w, h = area.size["width"], area.size["height"]
-    (ActionChains(dash_duo.driver)
+    (
+        ActionChains(dash_duo.driver)
         .move_to_element_with_offset(area, int(w * start[0]), int(h * start[1]))
         .click_and_hold()
         .move_by_offset(int(w * (end[0] - start[0]) / 2), int(h * (end[1] - start[1]) / 2))
         .move_by_offset(int(w * (end[0] - start[0]) / 2), int(h * (end[1] - start[1]) / 2))
         .release()
-        .perform())
+        .perform()
+    )
+
+
+def brush_axis(dash_duo, panel: str, axis: int, start: float, end: float) -> None:
+    """Brush a range on parallel-coordinates axis number `axis` (as drawn, left to right).
+
+    start and end are fractions of the axis height from its top."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    area = dash_duo.find_elements(f"{panel} .axis-brush rect.background")[axis]
+    h = area.size["height"]
+    (
+        ActionChains(dash_duo.driver)
+        .move_to_element_with_offset(area, 5, int(h * start))
+        .click_and_hold()
+        .move_by_offset(0, int(h * (end - start) / 2))
+        .move_by_offset(0, int(h * (end - start) / 2))
+        .release()
+        .perform()
+    )
+
+
+def drag_axis(dash_duo, panel: str, axis: int, to_axis: int) -> None:
+    """Drag axis number `axis` by its title past axis `to_axis`."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    titles = dash_duo.find_elements(f"{panel} .axis-title")
+    source, target = titles[axis], titles[to_axis]
+    dx = target.location["x"] - source.location["x"]
+    dx += 30 if dx > 0 else -30
+    (
+        ActionChains(dash_duo.driver)
+        .move_to_element(source)
+        .click_and_hold()
+        .move_by_offset(dx // 3, 0)
+        .move_by_offset(dx // 3, 0)
+        .move_by_offset(dx - 2 * (dx // 3), 0)
+        .release()
+        .perform()
+    )
+
+
+def axis_titles(dash_duo, panel: str) -> list[str]:
+    return [e.text for e in dash_duo.find_elements(f"{panel} .axis-title")]
+
+
+SCATTER_SELECTED_JS = """
+const lib = window.dash_clientside.latent_dash;
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+let out = [];
+let any = false;
+gd.data.forEach(function (t) {
+  if (t.meta === 'focus') return;
+  const idx = lib.arrayOf(t.customdata);
+  if (t.selectedpoints === null || t.selectedpoints === undefined) return;
+  any = true;
+  for (const j of t.selectedpoints) out.push(idx[j]);
+});
+return any ? out.sort((a, b) => a - b) : null;
+"""
+
+PARCOORDS_STATE_JS = """
+const lib = window.dash_clientside.latent_dash;
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const t = gd.data[0];
+const rows = lib.arrayOf(t.customdata);
+const color = lib.arrayOf(t.line.color);
+const highlighted = [];
+for (let j = 0; j < rows.length; j++) if (color[j] > 0) highlighted.push(rows[j]);
+return {
+  order: t.dimensions.map((d) => d.label),
+  ranges: t.dimensions.map((d) => d.constraintrange || null),
+  highlighted: highlighted.sort((a, b) => a - b),
+};
+"""
+
+
+def scatter_selected(dash_duo, panel: str) -> list[int] | None:
+    """Sample indices a scatter panel shows as selected (None: no selection shown)."""
+    return dash_duo.driver.execute_script(SCATTER_SELECTED_JS, panel)
+
+
+def parcoords_state(dash_duo, panel: str) -> dict:
+    """Axis order, brushed ranges and the samples drawn in colour (not grey)."""
+    return dash_duo.driver.execute_script(PARCOORDS_STATE_JS, panel)
+
+
+def count_text(dash_duo) -> str:
+    return dash_duo.find_element("#selection-count").text
+
+
+def wait_until(condition, timeout: float = 6.0):
+    """Wait for condition() to be truthy; returns its value."""
+    import time
+
+    end = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > end:
+            assert value, "condition not met in time"
+            return value
+        time.sleep(0.1)
+
+
+def serve(dash_duo, app) -> None:
+    """Start the app on a free port (another test run may hold dash_duo's default one)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dash_duo.start_server(app, port=port)

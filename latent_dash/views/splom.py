@@ -1,0 +1,167 @@
+"""Scatterplot matrix: every pair of chosen columns at once, box-selectable in any cell.
+
+One WebGL splom trace whose customdata holds the sample indices, so it shares the scatter
+view's selection and highlight machinery. Above MAX_POINTS a fixed random sample is drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import plotly.graph_objects as go
+from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from latent_dash import selection_store
+from latent_dash.data import Dataset
+from latent_dash.views.common import column_options, dataset_for, labelled
+from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
+from latent_dash.views.scatter import register_linking
+
+KIND = "splom"
+DEFAULT_DIMS = 5
+MAX_POINTS = 50_000
+
+
+class ids:
+    @staticmethod
+    def graph(view: str) -> dict[str, str]:
+        return {"kind": KIND, "part": "graph", "view": view}
+
+    @staticmethod
+    def control(view: str, name: str) -> dict[str, str]:
+        return {"kind": KIND, "part": name, "view": view}
+
+
+def drawn_rows(n: int) -> np.ndarray:
+    if n <= MAX_POINTS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAX_POINTS, replace=False))
+
+
+def _marker(dataset: Dataset, color: str | None, rows: np.ndarray) -> dict[str, Any]:
+    size = 5 if len(rows) <= 5_000 else 3
+    if color is None:
+        return {"size": size, "color": CATEGORY_COLORS[0]}
+    info = {c.name: c for c in dataset.columns}[color]
+    values = np.asarray(dataset.column(color))[rows]
+    if info.categorical:
+        categories, codes = np.unique(values.astype(str), return_inverse=True)
+        palette = [CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i in range(len(categories))]
+        steps = max(len(categories) - 1, 1)
+        scale = (
+            [[i / steps, c] for i, c in enumerate(palette)]
+            if len(palette) > 1
+            else [[0, palette[0]], [1, palette[0]]]
+        )
+        return {
+            "size": size,
+            "color": codes.astype(np.float32),
+            "colorscale": scale,
+            "cmin": 0,
+            "cmax": steps,
+        }
+    return {
+        "size": size,
+        "color": values.astype(np.float32),
+        "colorscale": NUMERIC_SCALE,
+        "showscale": True,
+        "colorbar": {"title": {"text": color}, "thickness": 10},
+    }
+
+
+def build_figure(
+    dataset: Dataset, dims: list[str], color: str | None, selected: np.ndarray | None = None
+) -> go.Figure:
+    rows = drawn_rows(dataset.n)
+    trace = go.Splom(
+        dimensions=[
+            {"label": d, "values": np.asarray(dataset.column(d), np.float32)[rows]} for d in dims
+        ],
+        customdata=rows.astype(np.int32),
+        marker=_marker(dataset, color, rows),
+        diagonal={"visible": False},
+        showupperhalf=False,
+        hoverinfo="none",
+        selectedpoints=None if selected is None else np.flatnonzero(selected[rows]),
+        unselected={"marker": {"color": UNSELECTED_COLOR, "opacity": 0.5}},
+    )
+    figure = go.Figure(trace)
+    figure.update_layout(
+        margin={"l": 50, "r": 10, "t": 10, "b": 45},
+        dragmode="select",
+        uirevision="|".join(dims),
+        template="plotly_white",
+    )
+    return figure
+
+
+def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+    dims = list(options.get("dims") or dataset.latent_names[:DEFAULT_DIMS])
+    color = options.get("color")
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                labelled(
+                    "columns",
+                    dcc.Dropdown(
+                        column_options(dataset, numeric_only=True),
+                        dims,
+                        multi=True,
+                        id=ids.control(view_id, "dims"),
+                    ),
+                ),
+                width=8,
+            ),
+            dbc.Col(
+                labelled(
+                    "colour",
+                    dcc.Dropdown(
+                        column_options(dataset),
+                        color,
+                        placeholder="none",
+                        id=ids.control(view_id, "color"),
+                    ),
+                ),
+                width=4,
+            ),
+        ],
+        className="g-2 view-controls",
+    )
+    graph = dcc.Graph(
+        id=ids.graph(view_id),
+        figure=build_figure(dataset, dims, color),
+        className="view-graph splom-graph",
+        config={"displaylogo": False},
+    )
+    rows = drawn_rows(dataset.n)
+    note = (
+        f"{len(rows):,} of {dataset.n:,} samples drawn (a fixed random sample)"
+        if len(rows) < dataset.n
+        else ""
+    )
+    return html.Div(
+        [controls, graph, html.Small(note, className="text-muted")], className="view-body"
+    )
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    register_linking(app, ids.graph(ALL))
+
+    @app.callback(
+        Output(ids.graph(MATCH), "figure"),
+        Input(ids.control(MATCH, "dims"), "value"),
+        Input(ids.control(MATCH, "color"), "value"),
+        State("selection", "data"),
+        State("config-key", "data"),
+        prevent_initial_call=True,
+    )
+    def redraw(dims: list[str], color: str | None, selection: dict | None, config_key: str):
+        if not dims or len(dims) < 2:
+            raise PreventUpdate
+        dataset = dataset_for(menu, config_key)
+        selected = selection_store.get((selection or {}).get("key"), dataset.n)
+        return build_figure(dataset, dims, color, selected)

@@ -8,9 +8,9 @@ documented by the same class; fields typed `ColumnRef` must name a column of the
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 COLUMN_REF = "column"
 
@@ -37,12 +37,49 @@ class ScatterOptions(ViewOptions):
     )
 
 
+class ParcoordsOptions(ViewOptions):
+    """Parallel coordinates over chosen columns."""
+
+    dims: list[str] | None = column_option(
+        "Columns drawn as axes, in order (default: the latent dims, at most 60)."
+    )
+    color: str | None = column_option("Numeric column that colours the lines (default: none).")
+
+
+class ImagesOptions(ViewOptions):
+    """Mean and variance images of the selection, the focus sample, and a paged gallery."""
+
+    cmap: Literal["gray", "viridis", "magma", "inferno", "cividis", "RdBu"] = Field(
+        "gray", description="Colour map of one-channel images (see imaging.COLORMAPS)."
+    )
+    channel: str | None = Field(
+        None, description='Channel shown: "rgb" or a channel number (default: the first choice).'
+    )
+    sort_by: str | None = column_option("Numeric column the gallery is sorted by (default: index).")
+    descending: bool = Field(False, description="Sort the gallery from the largest value down.")
+    page_size: int = Field(24, ge=6, le=96, description="Thumbnails per gallery page.")
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class SplomOptions(ViewOptions):
+    """A scatterplot matrix of chosen columns."""
+
+    dims: list[str] | None = column_option(
+        "Columns of the matrix (default: the first 5 latent dims)."
+    )
+    color: str | None = column_option("Column that colours the points (default: none).")
+
+
 # canonical kind -> (human label, NDDAV and other aliases, options model)
 KINDS: dict[str, tuple[str, tuple[str, ...], type[ViewOptions]]] = {
-    "parcoords": ("Parallel coordinates", ("Parallel Coordinate", "parallel"), ViewOptions),
+    "parcoords": ("Parallel coordinates", ("Parallel Coordinate", "parallel"), ParcoordsOptions),
     "scatter": ("Scatter plot", ("Scatter Plot", "scatterplot"), ScatterOptions),
-    "splom": ("Scatterplot matrix", ("Scatterplot Matrix", "scatter matrix"), ViewOptions),
-    "images": ("Images", ("Image", "gallery"), ViewOptions),
+    "splom": ("Scatterplot matrix", ("Scatterplot Matrix", "scatter matrix"), SplomOptions),
+    "images": ("Images", ("Image", "gallery"), ImagesOptions),
     "table": ("Table", ("Table",), ViewOptions),
     "embedding": ("Embedding", ("DimReduction", "Dimension Reduction"), ViewOptions),
     "clusters": ("Clusters", ("Clustering",), ViewOptions),

@@ -17,9 +17,15 @@ def pytest_setup_options():
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for flag in (
-        "--headless=new", "--window-size=1400,1000", "--no-sandbox", "--disable-gpu",
-        "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync",
+        "--headless=new",
+        "--window-size=1400,1000",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
     ):
         options.add_argument(flag)
     return options
@@ -32,13 +38,19 @@ def write_dataset(folder: Path, n: int = 120, dims: int = 4, seed: int = 0) -> d
     np.save(folder / "latent.npy", rng.normal(size=(n, dims)).astype(np.float32))
     np.save(folder / "images.npy", rng.random((n, 6, 5)).astype(np.float32))
     np.save(folder / "params.npy", rng.uniform(size=(n, 3)).astype(np.float32))
-    pd.DataFrame({
-        "label": rng.integers(0, 3, n),
-        "error": rng.random(n),
-        "kind": rng.choice(["round", "oval"], n),
-    }).to_csv(folder / "metadata.csv", index=False)
-    return {"latent": "latent.npy", "images": "images.npy", "params": "params.npy",
-            "metadata": "metadata.csv"}
+    pd.DataFrame(
+        {
+            "label": rng.integers(0, 3, n),
+            "error": rng.random(n),
+            "kind": rng.choice(["round", "oval"], n),
+        }
+    ).to_csv(folder / "metadata.csv", index=False)
+    return {
+        "latent": "latent.npy",
+        "images": "images.npy",
+        "params": "params.npy",
+        "metadata": "metadata.csv",
+    }
 
 
 def write_config(path: Path, config: dict) -> Path:
@@ -50,16 +62,19 @@ def write_config(path: Path, config: dict) -> Path:
 def small_config(tmp_path: Path) -> Path:
     """A valid config over a small dataset, with every optional part given."""
     files = write_dataset(tmp_path / "data")
-    return write_config(tmp_path / "small.yaml", {
-        "title": "Small model",
-        "dataset": {
-            "name": "small",
-            "latent": f"data/{files['latent']}",
-            "images": f"data/{files['images']}",
-            "params": f"data/{files['params']}",
-            "param_names": ["drive", "p2", "temperature"],
-            "metadata": f"data/{files['metadata']}",
+    return write_config(
+        tmp_path / "small.yaml",
+        {
+            "title": "Small model",
+            "dataset": {
+                "name": "small",
+                "latent": f"data/{files['latent']}",
+                "images": f"data/{files['images']}",
+                "params": f"data/{files['params']}",
+                "param_names": ["drive", "p2", "temperature"],
+                "metadata": f"data/{files['metadata']}",
+            },
+            "layout": {"row": [{"column": ["Scatter Plot"]}, {"column": ["Parallel Coordinate"]}]},
+            "views": {"scatter": {"x": "z0", "y": "drive", "color": "label"}},
         },
-        "layout": {"row": [{"column": ["Scatter Plot"]}, {"column": ["Parallel Coordinate"]}]},
-        "views": {"scatter": {"x": "z0", "y": "drive", "color": "label"}},
-    })
+    )

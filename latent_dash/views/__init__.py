@@ -15,9 +15,11 @@ from dash import Dash, html
 from latent_dash.config import ViewSpec
 from latent_dash.data import Dataset
 from latent_dash.kinds import kind_label
-from latent_dash.views import scatter
+from latent_dash.views import images, parcoords, scatter, splom, table
 
-VIEW_MODULES: dict[str, ModuleType] = {m.KIND: m for m in (scatter,)}
+VIEW_MODULES: dict[str, ModuleType] = {
+    m.KIND: m for m in (scatter, parcoords, splom, table, images)
+}
 
 
 def register_all(app: Dash, menu: dict[str, Path]) -> None:
@@ -39,6 +41,6 @@ def render_panel(spec: ViewSpec, dataset: Dataset) -> dbc.Card:
     title = spec.options.get("title") or kind_label(spec.kind)
     return dbc.Card(
         [dbc.CardHeader(title, className="view-title"), dbc.CardBody(body)],
-        id={"panel": spec.id},
+        id=f"{spec.id}-panel",
         className=f"view-panel view-{spec.kind}",
     )

@@ -10,7 +10,7 @@ import pytest
 from latent_dash.app import create_app
 from latent_dash.config import list_configs
 from latent_dash.demo import build_demo
-from tests.browser.helpers import pick
+from tests.browser.helpers import pick, serve
 
 pytestmark = pytest.mark.browser
 SHIPPED = Path(__file__).resolve().parents[2] / "configs"
@@ -29,7 +29,7 @@ def shipped(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("config", [p.name for p in list_configs(SHIPPED)])
 def test_shipped_config_starts(dash_duo, shipped: Path, config: str):
-    dash_duo.start_server(create_app(shipped / config))
+    serve(dash_duo, create_app(shipped / config))
     dash_duo.wait_for_contains_text("#dataset-summary", "150 samples")
     dash_duo.wait_for_element(".view-scatter .js-plotly-plot")
     assert dash_duo.find_elements("#config-error") == []
@@ -37,7 +37,7 @@ def test_shipped_config_starts(dash_duo, shipped: Path, config: str):
 
 
 def test_switcher_swaps_shipped_models(dash_duo, shipped: Path):
-    dash_duo.start_server(create_app(shipped / "default.yaml"))
+    serve(dash_duo, create_app(shipped / "default.yaml"))
     dash_duo.wait_for_contains_text("#dataset-summary", "150 samples × 10 latent dims")
     pick(dash_duo, dash_duo.find_element("#config-menu"), "Digits autoencoder, 16-D latent")
     dash_duo.wait_for_contains_text("#dataset-summary", "digits-16d: 150 samples × 16 latent")

@@ -19,9 +19,12 @@ def test_validate_ok(small_config: Path, capsys):
 
 
 def test_validate_reports_every_problem_and_exits_nonzero(tmp_path: Path, capsys):
-    bad = write_config(tmp_path / "bad.yaml", {
-        "dataset": {"latent": "nope.npy", "images": "gone.npy"},
-    })
+    bad = write_config(
+        tmp_path / "bad.yaml",
+        {
+            "dataset": {"latent": "nope.npy", "images": "gone.npy"},
+        },
+    )
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"ERROR {bad}" in err
@@ -41,7 +44,7 @@ def test_shipped_configs_parse(path: Path):
 
 
 def test_menu_lists_default_first():
-    assert [p.stem for p in list_configs(CONFIGS)][0] == "default"
+    assert list_configs(CONFIGS)[0].stem == "default"
 
 
 def test_docs_name_every_config_key():

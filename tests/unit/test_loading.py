@@ -154,10 +154,15 @@ def test_image_shape_that_does_not_fit(tmp_path: Path, shape, expected):
 
 def test_unknown_view_kind_and_nddav_aliases(tmp_path: Path):
     config_with(tmp_path)
-    path = write_config(tmp_path / "c.yaml", {
-        "dataset": {"latent": "data/latent.npy"},
-        "layout": {"row": [{"column": ["Scatter Plot", "DimReduction"]}, {"column": ["scater"]}]},
-    })
+    path = write_config(
+        tmp_path / "c.yaml",
+        {
+            "dataset": {"latent": "data/latent.npy"},
+            "layout": {
+                "row": [{"column": ["Scatter Plot", "DimReduction"]}, {"column": ["scater"]}]
+            },
+        },
+    )
     with pytest.raises(ConfigError) as caught:
         parse_config(path)
     [message] = [str(p) for p in caught.value.problems]
@@ -167,38 +172,55 @@ def test_unknown_view_kind_and_nddav_aliases(tmp_path: Path):
 
 def test_two_views_of_one_kind_get_their_own_ids_and_options(tmp_path: Path):
     config_with(tmp_path)
-    path = write_config(tmp_path / "c.yaml", {
-        "dataset": {"latent": "data/latent.npy"},
-        "layout": {"row": ["scatter", "scatter", "other"]},
-        "views": {"scatter": {"x": "z1"}, "other": {"kind": "Scatter Plot", "x": "z2"}},
-    })
+    path = write_config(
+        tmp_path / "c.yaml",
+        {
+            "dataset": {"latent": "data/latent.npy"},
+            "layout": {"row": ["scatter", "scatter", "other"]},
+            "views": {"scatter": {"x": "z1"}, "other": {"kind": "Scatter Plot", "x": "z2"}},
+        },
+    )
     loaded, _ = open_config(path)
     assert [(s.id, s.options) for s in loaded.views] == [
-        ("scatter", {"x": "z1"}), ("scatter-2", {}), ("other", {"x": "z2"})
+        ("scatter", {"x": "z1"}),
+        ("scatter-2", {}),
+        ("other", {"x": "z2"}),
     ]
 
 
 def test_view_option_errors(tmp_path: Path):
     config_with(tmp_path)
-    path = write_config(tmp_path / "c.yaml", {
-        "dataset": {"latent": "data/latent.npy"},
-        "layout": "scatter",
-        "views": {"scatter": {"x": "z9", "colour": "z1"}},
-    })
+    path = write_config(
+        tmp_path / "c.yaml",
+        {
+            "dataset": {"latent": "data/latent.npy"},
+            "layout": "scatter",
+            "views": {"scatter": {"x": "z9", "colour": "z1"}},
+        },
+    )
     with pytest.raises(ConfigError) as caught:
         parse_config(path)
     assert "views.scatter.colour: extra inputs are not permitted" in str(caught.value)
-    write_config(path, {"dataset": {"latent": "data/latent.npy"}, "layout": "scatter",
-                        "views": {"scatter": {"x": "z9"}}})
+    write_config(
+        path,
+        {
+            "dataset": {"latent": "data/latent.npy"},
+            "layout": "scatter",
+            "views": {"scatter": {"x": "z9"}},
+        },
+    )
     [message] = problems_of(path)
     assert "views.scatter.x: no column named 'z9'" in message and "use one of: z0, z1" in message
 
 
 def test_unplaced_view_and_unknown_key_and_bad_yaml(tmp_path: Path):
     config_with(tmp_path)
-    path = write_config(tmp_path / "c.yaml", {
-        "dataset": {"latent": "data/latent.npy", "latnet_names": ["a"]},
-    })
+    path = write_config(
+        tmp_path / "c.yaml",
+        {
+            "dataset": {"latent": "data/latent.npy", "latnet_names": ["a"]},
+        },
+    )
     with pytest.raises(ConfigError, match=r"dataset.latnet_names: extra inputs are not permitted"):
         parse_config(path)
     path.write_text("dataset: {latent: [unclosed\n")

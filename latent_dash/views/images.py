@@ -1,0 +1,464 @@
+"""Images view (NDDAV's "Image" panel): the focus sample, the selection's mean and variance
+images, and a paged gallery of its members, sorted by any numeric column.
+
+Everything is drawn on the server as PNG: the two summary images travel as small data URIs,
+every other image is an <img> whose URL the browser fetches and caches from the thumbnail route.
+A selection change therefore costs one small response however large N or the images are. The
+mean and variance use at most `imaging.SUMMARY_LIMIT` images (a seeded random sample beyond
+that, said in the caption) and are cached by selection key, so changing the colour map or the
+page reuses them.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import pandas as pd
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
+
+from latent_dash import selection_store
+from latent_dash.data import Dataset
+from latent_dash.imaging import (
+    COLORMAPS,
+    channel_choices,
+    colormap_lut,
+    display_range,
+    image_blocks,
+    mean_variance,
+    normalised,
+    png_bytes,
+    summary_rows,
+    to_rgb,
+)
+from latent_dash.routes import thumbnail_url
+from latent_dash.views.common import SOURCE_LABELS, dataset_for, labelled
+
+KIND = "images"
+INDEX = "#index"  # the sort choice "sample index" (never a column name: those come from files)
+SUMMARY_SIZE = 160  # longer side of the mean / variance PNGs
+FOCUS_SIZE = 256
+THUMB_SIZE = 72
+NO_IMAGES = "This dataset has no images; add dataset.images to the config."
+EN_DASH = "\u2013"
+
+
+class ids:
+    """Pattern-matching ids: one set of callbacks serves every images panel."""
+
+    @staticmethod
+    def part(view: Any, part: str) -> dict[str, Any]:
+        return {"kind": KIND, "part": part, "view": view}
+
+    @staticmethod
+    def thumb(view: Any, index: Any) -> dict[str, Any]:
+        return {"kind": KIND, "part": "thumb", "view": view, "index": index}
+
+
+# --- pure helpers: sorting and paging ---------------------------------------------------------
+
+
+def sort_order(values: np.ndarray | None, n: int, descending: bool = False) -> np.ndarray:
+    """All sample indices in gallery order: by index (values None) or by a numeric column.
+
+    Ties keep index order and missing values (NaN) come last in both directions.
+    """
+    if values is None:
+        order = np.arange(n, dtype=np.int64)
+        return order[::-1].copy() if descending else order
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    return np.argsort(-numbers if descending else numbers, kind="stable")
+
+
+def page_rows(
+    order: np.ndarray, mask: np.ndarray | None, page: int, page_size: int
+) -> tuple[np.ndarray, int, int, int]:
+    """The rows of one page of the members (mask None: everyone) in `order`.
+
+    Returns (rows, total members, the page shown (clamped to 1..pages), number of pages).
+    """
+    members = order if mask is None else order[mask[order]]
+    total = int(members.size)
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, int(page or 1)), pages)
+    start = (page - 1) * page_size
+    return members[start : start + page_size], total, page, pages
+
+
+def page_caption(page: int, page_size: int, total: int, selected: bool = True) -> str:
+    """ "showing 25-48 of 1,234 selected" (an en dash), or "... samples" with no selection."""
+    if total == 0:
+        return "no samples selected" if selected else "no samples"
+    start = (page - 1) * page_size + 1
+    stop = min(total, page * page_size)
+    return f"showing {start:,}{EN_DASH}{stop:,} of {total:,} " + (
+        "selected" if selected else "samples"
+    )
+
+
+def summary_caption(count: int, used: int, n: int, selected: bool) -> str:
+    """What the mean and variance images are taken over."""
+    what = f"{count:,} selected samples" if selected else f"all {n:,} samples"
+    if used < count:
+        return f"Mean and variance of a random {used:,} of {what}"
+    return f"Mean and variance of {what}"
+
+
+# --- cached server-side computations -----------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def gallery_order(dataset: Dataset, sort_by: str, descending: bool) -> np.ndarray:
+    values = None if sort_by == INDEX else dataset.column(sort_by)
+    return sort_order(values, dataset.n, descending)
+
+
+@lru_cache(maxsize=64)
+def selection_stats(
+    dataset: Dataset, key: str | None, channel: str
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(mean, variance, images used, members) of a selection key's samples (None: all)."""
+    mask = None if key is None else selection_store.get(key, dataset.n)
+    rows = np.arange(dataset.n) if mask is None else np.flatnonzero(mask)
+    used = summary_rows(rows)
+    mean, variance, count = mean_variance(image_blocks(dataset, used, channel))
+    return mean, variance, count, int(rows.size)
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "NaN" if np.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def values_table(dataset: Dataset, index: int) -> html.Table:
+    """Index, latent dims, parameters and metadata of one sample, grouped by source."""
+    body = [html.Tr([html.Th("index"), html.Td(str(index))])]
+    source = None
+    for column in dataset.columns:
+        if column.source != source:
+            source = column.source
+            body.append(
+                html.Tr(html.Th(SOURCE_LABELS[source], colSpan=2, className="images-group"))
+            )
+        value = _format(np.asarray(dataset.column(column.name))[index])
+        body.append(html.Tr([html.Th(column.name), html.Td(value)]))
+    return html.Table(html.Tbody(body), className="table table-sm images-values")
+
+
+def sample_card(
+    dataset: Dataset, config_key: str, index: int, channel: str, cmap: str, title: str
+) -> html.Div:
+    """One sample large, beside its values."""
+    image = html.Img(
+        src=thumbnail_url(config_key, index, size=FOCUS_SIZE, channel=channel, cmap=cmap),
+        alt=f"sample {index}",
+        className="images-large",
+    )
+    return html.Div(
+        [
+            html.Div(title, className="images-heading"),
+            html.Div([image, values_table(dataset, index)], className="images-sample"),
+        ],
+        className="images-card",
+    )
+
+
+def summary_figure(src: str, label: str, note: str | None = None) -> html.Figure:
+    caption = [label] + ([html.Br(), html.Small(note, className="text-muted")] if note else [])
+    return html.Figure(
+        [html.Img(src=src, alt=label, className="images-summary-image"), html.Figcaption(caption)],
+        className="images-summary-figure",
+    )
+
+
+def summary_children(
+    dataset: Dataset, config_key: str, selection: dict | None, channel: str, cmap: str
+) -> Any:
+    """The mean and normalised variance images of the selection (or of everyone)."""
+    key = (selection or {}).get("key")
+    mask = None if key is None else selection_store.get(key, dataset.n)
+    if mask is None:
+        key = None  # no selection, or a stale one: summarise everyone
+    count = dataset.n if mask is None else int(mask.sum())
+    if count == 0:
+        return html.Div("The selection is empty.", className="images-heading text-muted")
+    if count == 1:
+        index = 0 if mask is None else int(np.flatnonzero(mask)[0])
+        title = f"The one {'selected ' if mask is not None else ''}sample: {index}"
+        return sample_card(dataset, config_key, index, channel, cmap, title)
+    mean, variance, used, members = selection_stats(dataset, key, channel)
+    lo, hi = display_range(dataset, channel)
+    scaled, top = normalised(variance)
+    mean_png = png_bytes(to_rgb(mean, lo, hi, cmap), SUMMARY_SIZE)
+    var_png = png_bytes(to_rgb(scaled, 0.0, 1.0, cmap), SUMMARY_SIZE)
+    return html.Div(
+        [
+            html.Div(
+                summary_caption(members, used, dataset.n, mask is not None),
+                className="images-heading images-summary-caption",
+            ),
+            html.Div(
+                [
+                    summary_figure(data_uri(mean_png), "mean"),
+                    summary_figure(data_uri(var_png), "variance / max", f"max {top:.3g}"),
+                ],
+                className="images-summary-pair",
+            ),
+        ]
+    )
+
+
+def thumbnails(
+    config_key: str, view_id: str, rows: np.ndarray, channel: str, cmap: str, focus: Any
+) -> list[html.Button]:
+    return [
+        html.Button(
+            html.Img(
+                src=thumbnail_url(config_key, i, size=THUMB_SIZE, channel=channel, cmap=cmap),
+                alt=f"sample {i}",
+            ),
+            id=ids.thumb(view_id, i),
+            n_clicks=0,
+            type="button",
+            title=f"sample {i}",
+            className="images-thumb" + (" images-thumb-focus" if i == focus else ""),
+        )
+        for i in (int(r) for r in rows)
+    ]
+
+
+def sort_choices(dataset: Dataset) -> list[dict[str, str]]:
+    return [{"label": "sample index", "value": INDEX}] + [
+        {"label": f"{c.name} ({SOURCE_LABELS[c.source]})", "value": c.name}
+        for c in dataset.columns
+        if c.numeric
+    ]
+
+
+# --- layout and callbacks ---------------------------------------------------------------------
+
+
+def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+    """Controls, then the focus, the selection summary and the gallery (filled by callbacks)."""
+    if not dataset.has_images:
+        return html.Div(NO_IMAGES, className="images-none text-muted")
+    channels = channel_choices(dataset)
+    channel = str(options.get("channel") or channels[0])
+    notes = []
+    if channel not in channels:
+        notes.append(f"channel {channel!r} does not exist; showing {channels[0]!r}")
+        channel = channels[0]
+    numeric = {c.name for c in dataset.columns if c.numeric}
+    sort_by = options.get("sort_by") or INDEX
+    if sort_by != INDEX and sort_by not in numeric:
+        notes.append(f"sort_by {sort_by!r} is not numeric; sorted by sample index")
+        sort_by = INDEX
+    cmap = options.get("cmap", "gray")
+    colormap_lut(cmap)  # built once per process (~30 ms): not on the first selection's clock
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                labelled(
+                    "colour map",
+                    dcc.Dropdown(
+                        list(COLORMAPS), cmap, id=ids.part(view_id, "cmap"), clearable=False
+                    ),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "channel",
+                    dcc.Dropdown(
+                        channels, channel, id=ids.part(view_id, "channel"), clearable=False
+                    ),
+                ),
+                className="images-channel",
+                style=None if len(channels) > 1 else {"display": "none"},
+            ),
+            dbc.Col(
+                labelled(
+                    "sort by",
+                    dcc.Dropdown(
+                        sort_choices(dataset),
+                        sort_by,
+                        id=ids.part(view_id, "sort"),
+                        clearable=False,
+                    ),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "order",
+                    dbc.RadioItems(
+                        id=ids.part(view_id, "order"),
+                        value="desc" if options.get("descending") else "asc",
+                        options=[
+                            {"label": "\u2191", "value": "asc"},
+                            {"label": "\u2193", "value": "desc"},
+                        ],
+                        inline=True,
+                        input_class_name="btn-check",
+                        label_class_name="btn btn-outline-secondary btn-sm",
+                        label_checked_class_name="active",
+                        className="images-order",
+                    ),
+                ),
+                width="auto",
+            ),
+        ],
+        className="g-2 view-controls",
+    )
+    gallery = html.Div(
+        [
+            html.Div(id=ids.part(view_id, "caption"), className="images-heading"),
+            html.Div(id=ids.part(view_id, "thumbs"), className="images-grid"),
+            dbc.Pagination(
+                id=ids.part(view_id, "pager"),
+                min_value=1,
+                max_value=1,
+                active_page=1,
+                fully_expanded=False,
+                first_last=True,
+                previous_next=True,
+                size="sm",
+                className="images-pager",
+            ),
+        ],
+        className="images-gallery",
+    )
+    return html.Div(
+        [
+            controls,
+            *[html.Div(note, className="images-note text-warning") for note in notes],
+            html.Div(id=ids.part(view_id, "focus"), className="images-focus"),
+            html.Div(id=ids.part(view_id, "summary"), className="images-summary"),
+            gallery,
+            dcc.Store(id=ids.part(view_id, "pagesize"), data=int(options.get("page_size", 24))),
+        ],
+        className="view-body images-body",
+    )
+
+
+# A thumbnail click is a change of exactly one n_clicks to a positive count; new thumbnails
+# (a redraw) arrive with n_clicks 0, often several at once: those are ignored.
+THUMB_CLICK = """
+function (clicks) {
+    const hits = (dash_clientside.callback_context.triggered || []);
+    if (hits.length !== 1 || !hits[0].value) { return dash_clientside.no_update; }
+    const prop = hits[0].prop_id;
+    return JSON.parse(prop.slice(0, prop.lastIndexOf("."))).index;
+}
+"""
+
+MARK_FOCUS = """
+function (focus, thumbIds) {
+    return (thumbIds || []).map(
+        (id) => "images-thumb" + (id.index === focus ? " images-thumb-focus" : "")
+    );
+}
+"""
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    """Focus card, summary, gallery (server); thumbnail clicks and focus marks (browser)."""
+
+    @app.callback(
+        Output(ids.part(MATCH, "focus"), "children"),
+        Input("focus", "data"),
+        Input(ids.part(MATCH, "cmap"), "value"),
+        Input(ids.part(MATCH, "channel"), "value"),
+        State("config-key", "data"),
+    )
+    def show_focus(focus: int | None, cmap: str, channel: str, config_key: str):
+        dataset = dataset_for(menu, config_key)
+        if not isinstance(focus, int) or not 0 <= focus < dataset.n:
+            return None
+        return sample_card(dataset, config_key, focus, channel, cmap, f"Focus: sample {focus}")
+
+    @app.callback(
+        Output(ids.part(MATCH, "summary"), "children"),
+        Input("selection", "data"),
+        Input(ids.part(MATCH, "cmap"), "value"),
+        Input(ids.part(MATCH, "channel"), "value"),
+        State("config-key", "data"),
+    )
+    def show_summary(selection: dict | None, cmap: str, channel: str, config_key: str):
+        dataset = dataset_for(menu, config_key)
+        return summary_children(dataset, config_key, selection, channel, cmap)
+
+    @app.callback(
+        Output(ids.part(MATCH, "thumbs"), "children"),
+        Output(ids.part(MATCH, "caption"), "children"),
+        Output(ids.part(MATCH, "pager"), "max_value"),
+        Output(ids.part(MATCH, "pager"), "active_page"),
+        Output(ids.part(MATCH, "pager"), "style"),
+        Input("selection", "data"),
+        Input(ids.part(MATCH, "sort"), "value"),
+        Input(ids.part(MATCH, "order"), "value"),
+        Input(ids.part(MATCH, "pager"), "active_page"),
+        Input(ids.part(MATCH, "cmap"), "value"),
+        Input(ids.part(MATCH, "channel"), "value"),
+        State(ids.part(MATCH, "pagesize"), "data"),
+        State("focus", "data"),
+        State("config-key", "data"),
+    )
+    def show_gallery(
+        selection: dict | None,
+        sort_by: str,
+        order: str,
+        page: int | None,
+        cmap: str,
+        channel: str,
+        page_size: int,
+        focus: int | None,
+        config_key: str,
+    ):
+        dataset = dataset_for(menu, config_key)
+        view_id = ctx.outputs_list[0]["id"]["view"]
+        if not isinstance(ctx.triggered_id, dict) or ctx.triggered_id.get("part") != "pager":
+            page = 1  # a new selection, sort or look starts at the first page
+        mask = selection_store.get((selection or {}).get("key"), dataset.n)
+        if sort_by not in {c["value"] for c in sort_choices(dataset)}:
+            sort_by = INDEX
+        rows, total, page, pages = page_rows(
+            gallery_order(dataset, sort_by, order == "desc"), mask, page, page_size
+        )
+        caption = page_caption(page, page_size, total, selected=mask is not None)
+        return (
+            thumbnails(config_key, view_id, rows, channel, cmap, focus),
+            caption,
+            pages,
+            page,
+            None if pages > 1 else {"display": "none"},
+        )
+
+    app.clientside_callback(
+        THUMB_CLICK,
+        Output("focus", "data", allow_duplicate=True),
+        Input(ids.thumb(ALL, ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function (channel) { return channel === 'rgb'; }",  # colours need no colour map
+        Output(ids.part(MATCH, "cmap"), "disabled"),
+        Input(ids.part(MATCH, "channel"), "value"),
+    )
+    app.clientside_callback(
+        MARK_FOCUS,
+        Output(ids.thumb(ALL, ALL), "className"),
+        Input("focus", "data"),
+        State(ids.thumb(ALL, ALL), "id"),
+        prevent_initial_call=True,
+    )

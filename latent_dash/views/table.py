@@ -1,0 +1,379 @@
+"""Table view (NDDAV's "Table"): every column of the selected samples, sortable, in an AG Grid.
+
+The grid uses AG Grid's INFINITE row model: it asks the server for blocks of 50 rows
+(`getRowsRequest` {startRow, endRow, sortModel}) and the server answers `getRowsResponse`
+{rowData, rowCount}, so N = 100,000 costs no more in the browser than N = 100. Sorting is done on
+the server over the dataset arrays (stable numpy sorts on integer ranks of each sort column); the
+order of a (selection, sort) pair is cached, so scrolling only slices it.
+
+When the shared `selection` changes, a clientside callback scrolls the grid to the top and purges
+its block cache (`api.purgeInfiniteCache()`), which makes AG Grid ask again for the visible block,
+now answered from the new selection. Clicking a row sets `focus`; the focus row carries the class
+`table-focus` (a rowClassRule against the grid's `context.focus`, which a clientside callback sets
+and then redraws the rendered rows), whichever view set the focus.
+
+Row objects use short positional keys ("i" for the sample index, "c0", "c1", ... for the columns)
+so a block stays small and any column name (dots, spaces) is safe; headers show the real names.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import dash_ag_grid as dag
+import numpy as np
+import pandas as pd
+from dash import ALL, MATCH, Dash, Input, Output, State, html
+from dash.exceptions import PreventUpdate
+
+from latent_dash import selection_store
+from latent_dash.data import Column, Dataset
+from latent_dash.views.common import SOURCE_LABELS, dataset_for
+
+KIND = "table"
+BLOCK_SIZE = 50  # rows per getRows request: one response stays a few tens of kB
+MAX_BLOCKS = 40  # blocks the browser keeps (2,000 rows), so scrolling 100k rows stays light
+INDEX_FIELD = "i"
+ORDER_CACHE_SIZE = 16  # (config, selection, sort) orders kept per process
+
+# 4 significant digits for display only (the row data keep every digit); ASCII minus sign.
+NUMBER_FORMAT = "params.value == null ? '' : d3.format('.4~g')(params.value).replace('\u2212', '-')"
+
+
+class ids:
+    """Pattern-matching ids: one set of callbacks serves every table panel."""
+
+    @staticmethod
+    def grid(view: str) -> dict[str, str]:
+        return {"kind": KIND, "part": "grid", "view": view}
+
+    @staticmethod
+    def caption(view: str) -> dict[str, str]:
+        return {"kind": KIND, "part": "caption", "view": view}
+
+
+# ---------------------------------------------------------------- rows (pure, no dash)
+
+_columns_of: weakref.WeakKeyDictionary[Dataset, list[Column]] = weakref.WeakKeyDictionary()
+
+
+def table_columns(dataset: Dataset) -> list[Column]:
+    """The dataset's columns (latent, params, metadata), computed once per dataset."""
+    if dataset not in _columns_of:
+        _columns_of[dataset] = dataset.columns
+    return _columns_of[dataset]
+
+
+def field_names(dataset: Dataset) -> dict[str, str]:
+    """Grid field -> dataset column name, in display order ("c0", "c1", ...)."""
+    return {f"c{k}": column.name for k, column in enumerate(table_columns(dataset))}
+
+
+def _rank(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer ranks of values (equal values, equal ranks) and the mask of missing values."""
+    values = np.asarray(values)
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    ranks = np.zeros(values.shape[0], dtype=np.int64)
+    present = values[~missing]
+    if present.size:
+        try:
+            _, inverse = np.unique(present, return_inverse=True)
+        except TypeError:  # mixed types in an object column: order them as text
+            _, inverse = np.unique(present.astype(str), return_inverse=True)
+        ranks[~missing] = inverse.reshape(-1)
+    return ranks, missing
+
+
+def row_order(
+    dataset: Dataset,
+    mask: np.ndarray | None,
+    sort_model: list[dict[str, Any]] | None,
+) -> np.ndarray:
+    """Sample indices of the rows, in the grid's order.
+
+    `mask` (bool, N) restricts to the selected samples (None = all); `sort_model` is AG Grid's
+    [{"colId": field, "sort": "asc"|"desc"}, ...], first entry most significant. Sorting is
+    stable (ties keep index order, in both directions) and missing values go last.
+    """
+    rows = np.arange(dataset.n) if mask is None else np.flatnonzero(mask)
+    fields = field_names(dataset)
+    keys: list[np.ndarray] = []
+    for item in sort_model or []:
+        field, direction = item.get("colId"), item.get("sort")
+        if direction not in ("asc", "desc"):
+            continue
+        if field == INDEX_FIELD:
+            values = rows
+        elif field in fields:
+            values = np.asarray(dataset.column(fields[field]))[rows]
+        else:
+            continue
+        ranks, missing = _rank(values)
+        key = ranks if direction == "asc" else -ranks
+        key[missing] = key.max(initial=0) + 1  # after every present value
+        keys.append(key)
+    if not keys:
+        return rows
+    # np.lexsort is stable and sorts by the LAST key first
+    return rows[np.lexsort(keys[::-1])]
+
+
+def _json_values(values: np.ndarray) -> list[Any]:
+    """One column's values as JSON-safe Python values, exact (float32 in its shortest form)."""
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        if values.dtype.itemsize < 8:  # shortest decimal that reads back as the same float32
+            values = values.astype(str).astype(np.float64)
+        out = values.tolist()
+        return [None if v != v else v for v in out]  # NaN -> null
+    if values.dtype.kind in "iub":
+        return values.tolist()
+    out = []
+    for v in values.tolist():
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            out.append(None)
+        elif isinstance(v, (bool, int, float, str)):
+            out.append(v)
+        else:
+            out.append(str(v))
+    return out
+
+
+def block_records(dataset: Dataset, rows: np.ndarray) -> list[dict[str, Any]]:
+    """Row objects of the given sample indices: {"i": index, "c0": ..., ...}."""
+    rows = np.asarray(rows, dtype=np.int64)
+    fields = field_names(dataset)
+    columns = {INDEX_FIELD: rows.tolist()}
+    for field, name in fields.items():
+        columns[field] = _json_values(np.asarray(dataset.column(name))[rows])
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def row_block(
+    dataset: Dataset,
+    mask: np.ndarray | None,
+    sort_model: list[dict[str, Any]] | None,
+    start: int,
+    end: int,
+    order: np.ndarray | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Rows start..end-1 of the (selected, sorted) table, and the table's total row count."""
+    if order is None:
+        order = row_order(dataset, mask, sort_model)
+    start = max(0, int(start))
+    end = max(start, int(end))
+    return block_records(dataset, order[start:end]), int(order.size)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def caption_text(n: int, count: int | None, focus: int | None = None) -> str:
+    """What the table lists: all samples, or the selected ones; and the focus sample."""
+    text = (
+        f"all {n:,} samples; select in any view to narrow"
+        if count is None
+        else f"{count:,} selected samples"
+    )
+    return text if focus is None else f"{text} · focus: sample {focus}"
+
+
+def column_defs(dataset: Dataset) -> list[dict[str, Any]]:
+    """Index (pinned left), then every latent dim, parameter and metadata column."""
+    defs: list[dict[str, Any]] = [
+        {
+            "field": INDEX_FIELD,
+            "headerName": "index",
+            "pinned": "left",
+            "width": 84,
+            "type": "rightAligned",
+            "headerTooltip": "sample index",
+        }
+    ]
+    for field, column in zip(field_names(dataset), table_columns(dataset), strict=True):
+        values = dataset.column(column.name)
+        definition: dict[str, Any] = {
+            "field": field,
+            "headerName": column.name,
+            "headerTooltip": f"{column.name} ({SOURCE_LABELS[column.source]})",
+        }
+        if column.numeric:
+            definition["type"] = "rightAligned"
+            if np.asarray(values).dtype.kind == "f":
+                definition["valueFormatter"] = {"function": NUMBER_FORMAT}
+        defs.append(definition)
+    return defs
+
+
+def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+    """A caption (what is listed) above an infinite-scrolling grid of fixed height."""
+    grid = dag.AgGrid(
+        id=ids.grid(view_id),
+        rowModelType="infinite",
+        columnDefs=column_defs(dataset),
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "filter": False,
+            "width": 104,
+            "minWidth": 60,
+        },
+        getRowId=f"'' + params.data.{INDEX_FIELD}",  # row id = sample index
+        rowClassRules={
+            "table-focus": (
+                f"params.data != null && params.context != null && "
+                f"params.data.{INDEX_FIELD} === params.context.focus"
+            )
+        },
+        dashGridOptions={
+            "cacheBlockSize": BLOCK_SIZE,
+            "maxBlocksInCache": MAX_BLOCKS,
+            # dash-ag-grid answers the latest request only: ask for one block at a time
+            "maxConcurrentDatasourceRequests": 1,
+            "infiniteInitialRowCount": BLOCK_SIZE,
+            "suppressFieldDotNotation": True,
+            "rowHeight": 28,
+            "headerHeight": 32,
+            "tooltipShowDelay": 300,
+            "context": {"focus": None},
+        },
+        className="table-grid",
+        style={"height": None},  # no inline 400 px: the height is fixed in style.css
+    )
+    caption = html.Div(
+        caption_text(dataset.n, None), id=ids.caption(view_id), className="table-caption"
+    )
+    return html.Div([caption, grid], className="view-body table-body")
+
+
+# ---------------------------------------------------------------- callbacks
+
+# Scroll to the top and drop every cached block: AG Grid asks again for the visible rows.
+REFRESH_JS = """
+function (selection, gridIds) {
+    (gridIds || []).forEach(function (id) {
+        try {
+            const api = dash_ag_grid.getApi(id);
+            api.ensureIndexVisible(0, "top");
+            api.purgeInfiniteCache();
+        } catch (e) { /* grid not ready yet: it will load the current selection itself */ }
+    });
+}
+"""
+
+# The focus sample's row gets the class "table-focus" (rowClassRules read context.focus); only
+# the rows of the old and the new focus are redrawn.
+HIGHLIGHT_JS = """
+function (focus, gridIds) {
+    const value = (focus === null || focus === undefined) ? null : focus;
+    (gridIds || []).forEach(function (id) {
+        try {
+            const api = dash_ag_grid.getApi(id);
+            const before = (api.getGridOption("context") || {}).focus;
+            if (before === value) return;
+            api.setGridOption("context", {focus: value});
+            const rowNodes = [before, value]
+                .filter((i) => i !== null && i !== undefined)
+                .map((i) => api.getRowNode(String(i)))
+                .filter((node) => node);
+            if (rowNodes.length) api.redrawRows({rowNodes: rowNodes});
+        } catch (e) { /* grid not ready yet: rows are styled when they render */ }
+    });
+}
+"""
+
+# A click on any cell of a loaded row focuses that row's sample (row ids are sample indices).
+FOCUS_JS = """
+function (clicks) {
+    const ctx = window.dash_clientside.callback_context;
+    const hit = ctx.triggered && ctx.triggered.length ? ctx.triggered[0].value : null;
+    const index = hit && hit.rowId != null ? parseInt(hit.rowId, 10) : NaN;
+    return Number.isInteger(index) ? index : window.dash_clientside.no_update;
+}
+"""
+
+CAPTION_JS = """
+function (selection, focus, n, captionIds) {
+    const fmt = (k) => Number(k).toLocaleString("en-US");
+    let text = selection
+        ? fmt(selection.count) + " selected samples"
+        : "all " + fmt(n || 0) + " samples; select in any view to narrow";
+    if (focus !== null && focus !== undefined) text += " \u00b7 focus: sample " + focus;
+    return (captionIds || []).map(() => text);
+}
+"""
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    """Serve row blocks; refresh on a new selection; focus by click; caption."""
+    orders: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+    def cached_order(config_key: str, selection: dict | None, sort_model: list) -> np.ndarray:
+        """The row order for a (config, selection, sort): computed once, then sliced."""
+        dataset = dataset_for(menu, config_key)
+        key_of_selection = (selection or {}).get("key")
+        mask = selection_store.get(key_of_selection, dataset.n)
+        if mask is None:
+            key_of_selection = None  # unknown or stale key: list every sample
+        sort_key = tuple((s.get("colId"), s.get("sort")) for s in sort_model or [])
+        key = (config_key, key_of_selection, sort_key)
+        if key in orders:
+            orders.move_to_end(key)
+            return orders[key]
+        order = row_order(dataset, mask, sort_model)
+        order.flags.writeable = False
+        orders[key] = order
+        while len(orders) > ORDER_CACHE_SIZE:
+            orders.popitem(last=False)
+        return order
+
+    @app.callback(
+        Output(ids.grid(MATCH), "getRowsResponse"),
+        Input(ids.grid(MATCH), "getRowsRequest"),
+        State("selection", "data"),
+        State("config-key", "data"),
+        prevent_initial_call=True,
+    )
+    def get_rows(request: dict | None, selection: dict | None, config_key: str):
+        """One block of rows of the selected samples in the grid's sort order."""
+        if not request:
+            raise PreventUpdate
+        dataset = dataset_for(menu, config_key)
+        sort_model = request.get("sortModel") or []
+        order = cached_order(config_key, selection, sort_model)
+        start = int(request.get("startRow") or 0)
+        end = int(request.get("endRow") or start + BLOCK_SIZE)
+        end = min(end, start + 10 * BLOCK_SIZE)  # never more than a few blocks at once
+        rows, total = row_block(dataset, None, sort_model, start, end, order=order)
+        return {"rowData": rows, "rowCount": total}
+
+    app.clientside_callback(
+        REFRESH_JS,
+        Input("selection", "data"),
+        State(ids.grid(ALL), "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        HIGHLIGHT_JS,
+        Input("focus", "data"),
+        State(ids.grid(ALL), "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        FOCUS_JS,
+        Output("focus", "data", allow_duplicate=True),
+        Input(ids.grid(ALL), "cellClicked"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        CAPTION_JS,
+        Output(ids.caption(ALL), "children"),
+        Input("selection", "data"),
+        Input("focus", "data"),
+        Input("dataset-size", "data"),
+        State(ids.caption(ALL), "id"),
+    )

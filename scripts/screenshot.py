@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.action_chains import ActionChains
@@ -39,12 +40,15 @@ def main(out: Path) -> None:
         driver.get(f"http://127.0.0.1:{port}/")
         time.sleep(8)
         # brush the drive-sensitive latent dim's upper range on the parallel coordinates
-        area = driver.find_elements("css selector", ".view-parcoords .axis-brush rect.background")[0]
+        axes = ".view-parcoords .axis-brush rect.background"
+        area = driver.find_elements("css selector", axes)[0]
         h = area.size["height"]
         (ActionChains(driver).move_to_element_with_offset(area, 5, int(h * 0.1)).click_and_hold()
          .move_by_offset(0, int(h * 0.15)).move_by_offset(0, int(h * 0.15)).release().perform())
         time.sleep(4)
         driver.save_screenshot(str(out))
+        # 256 colours keep the PNG small enough for a repository (a third of the size)
+        Image.open(out).convert("RGB").quantize(256).save(out, optimize=True)
         print(f"{out}: {driver.find_element('css selector', '#selection-count').text}")
     finally:
         driver.quit()

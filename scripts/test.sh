@@ -16,7 +16,7 @@ echo "== installing latent-dash with its test and dev extras"
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"
 
 echo "== ruff"
-python3 -m ruff check latent_dash tests benchmarks app.py
+python3 -m ruff check latent_dash tests benchmarks scripts app.py
 
 echo "== pytest"
 python3 -m pytest -p no:cacheprovider "$@"

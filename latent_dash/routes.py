@@ -37,7 +37,8 @@ def register_routes(app: Dash, menu: dict[str, Path]) -> None:
             _, dataset = open_config(menu[config_key])
         except ConfigError:
             abort(404)
-        size = request.args.get("size", 96, type=int)
+        size_text = request.args.get("size", "96")
+        size = int(size_text) if size_text.isdigit() else -1
         channel = request.args.get("channel", "0")
         cmap = request.args.get("cmap", "gray")
         if (

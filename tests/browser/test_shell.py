@@ -77,3 +77,16 @@ def test_broken_config_shows_its_message_in_the_page(dash_duo, tmp_path: Path, s
     # the menu still works: the good config of the same folder opens
     choose_config(dash_duo, "Small model")
     dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
+
+
+def test_dropped_rows_warning_shows_in_the_page(dash_duo, tmp_path: Path):
+    import numpy as np
+
+    latent = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    latent[[2, 9], 1] = np.nan
+    np.save(tmp_path / "z.npy", latent)
+    config = write_config(tmp_path / "nan.yaml", {"dataset": {"latent": "z.npy"}})
+    serve(dash_duo, create_app(config))
+    dash_duo.wait_for_contains_text("#load-warnings", "2 of 40 samples dropped")
+    assert "file rows 2, 9" in dash_duo.find_element("#load-warnings").text
+    dash_duo.wait_for_text_to_equal("#selection-count", "0 of 38 selected")

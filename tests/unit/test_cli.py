@@ -59,3 +59,10 @@ def test_docs_name_every_config_key():
             assert f"`{name}`" in docs, f"{model.__name__}.{name} is not in docs/configs.md"
     for kind in KINDS:
         assert f"| `{kind}` |" in docs
+
+
+def test_run_builds_only_missing_demos(tmp_path: Path, monkeypatch):
+    from latent_dash.cli import missing_demos
+
+    monkeypatch.setenv("LATENT_DASH_DEMO_DIR", str(tmp_path / "demo"))
+    assert missing_demos(list_configs(CONFIGS)) == ["digits", "implosion"]

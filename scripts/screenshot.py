@@ -31,8 +31,14 @@ def main(out: Path) -> None:
     threading.Thread(target=lambda: app.run(port=port), daemon=True).start()
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--window-size=1600,1500", "--no-sandbox", "--disable-gpu",
-                 "--disable-dev-shm-usage", "--hide-scrollbars"):
+    for flag in (
+        "--headless=new",
+        "--window-size=1600,1500",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options)
     try:
@@ -43,8 +49,15 @@ def main(out: Path) -> None:
         axes = ".view-parcoords .axis-brush rect.background"
         area = driver.find_elements("css selector", axes)[0]
         h = area.size["height"]
-        (ActionChains(driver).move_to_element_with_offset(area, 5, int(h * 0.1)).click_and_hold()
-         .move_by_offset(0, int(h * 0.15)).move_by_offset(0, int(h * 0.15)).release().perform())
+        (
+            ActionChains(driver)
+            .move_to_element_with_offset(area, 5, int(h * 0.1))
+            .click_and_hold()
+            .move_by_offset(0, int(h * 0.15))
+            .move_by_offset(0, int(h * 0.15))
+            .release()
+            .perform()
+        )
         time.sleep(4)
         driver.save_screenshot(str(out))
         # 256 colours keep the PNG small enough for a repository (a third of the size)

@@ -30,16 +30,19 @@ def test_thumbnail_is_a_cacheable_png_of_the_sample(client, small_config: Path):
     assert np.corrcoef(raw.ravel(), grey.ravel())[0, 1] > 0.9
 
 
-@pytest.mark.parametrize("url", [
-    "/thumbnail/other/1.png",                    # not a config of the menu
-    "/thumbnail/..%2Fsmall/1.png",               # no path tricks
-    "/thumbnail/small/120.png",                  # index out of range (N = 120)
-    "/thumbnail/small/-1.png",
-    "/thumbnail/small/1.png?size=100000",        # absurd size
-    "/thumbnail/small/1.png?size=abc",
-    "/thumbnail/small/1.png?cmap=../../etc",     # unknown colormap
-    "/thumbnail/small/1.png?channel=7",          # no such channel
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/thumbnail/other/1.png",  # not a config of the menu
+        "/thumbnail/..%2Fsmall/1.png",  # no path tricks
+        "/thumbnail/small/120.png",  # index out of range (N = 120)
+        "/thumbnail/small/-1.png",
+        "/thumbnail/small/1.png?size=100000",  # absurd size
+        "/thumbnail/small/1.png?size=abc",
+        "/thumbnail/small/1.png?cmap=../../etc",  # unknown colormap
+        "/thumbnail/small/1.png?channel=7",  # no such channel
+    ],
+)
 def test_bad_thumbnail_requests_are_404(client, url: str):
     response = client.get(url)
     assert response.status_code == 404 or response.mimetype == "text/html"  # Dash's index page

@@ -99,6 +99,26 @@
     return (figure.data || []).map((trace) => arrayOf(trace.customdata));
   }
 
+  /* Position of the triggering input among an ALL-wildcard input list, or -1. */
+  function triggeredIndex() {
+    const trigger = triggeredId();
+    const ctx = window.dash_clientside.callback_context;
+    if (!trigger) return -1;
+    return ctx.inputs_list[0].findIndex(
+      (item) => JSON.stringify(item.id) === JSON.stringify(trigger));
+  }
+
+  /* The sample index of an event's first point, from the figure's customdata. */
+  function sampleOf(event, figure) {
+    const point = event && event.points && event.points[0];
+    if (!point || !figure || !figure.data) return null;
+    const trace = figure.data[point.curveNumber];
+    const index = trace ? arrayOf(trace.customdata) : [];
+    const j = point.pointIndex !== undefined ? point.pointIndex : point.pointNumber;
+    const sample = index[j];
+    return sample === undefined ? null : Number(sample);
+  }
+
   const api = {
     arrayOf: arrayOf,
     decode: decode,
@@ -118,10 +138,8 @@
      * traces' customdata, so every trace layout (categories, overlays) works. */
     fromPlotSelection: function (allSelected, allFigures, mode, currentValue, n) {
       const trigger = triggeredId();
-      if (!trigger || !n) return [noUpdate(), noUpdate()];
-      const ctx = window.dash_clientside.callback_context;
-      const where = ctx.inputs_list[0].findIndex(
-        (item) => JSON.stringify(item.id) === JSON.stringify(trigger));
+      const where = triggeredIndex();
+      if (where < 0 || !n) return [noUpdate(), noUpdate()];
       const selected = allSelected[where];
       // plotly also reports an empty selection when a box is removed programmatically: only a
       // drawn box (range) or lasso (lassoPoints) is a user's selection
@@ -180,16 +198,19 @@
       });
     },
 
-    /* A click on a point makes its sample the focus. */
-    focusFromClick: function (allClicks) {
-      const trigger = triggeredId();
-      const ctx = window.dash_clientside.callback_context;
-      const where = ctx.inputs_list[0].findIndex(
-        (item) => JSON.stringify(item.id) === JSON.stringify(trigger));
-      const click = where >= 0 ? allClicks[where] : null;
-      const point = click && click.points && click.points[0];
-      if (!point || point.customdata === undefined) return noUpdate();
-      return point.customdata;
+    /* A click on a point makes its sample the focus. Plotly's event data lacks typed-array
+     * customdata, so the sample is looked up in the figure (curve, point index). */
+    focusFromClick: function (allClicks, allFigures) {
+      const at = triggeredIndex();
+      const sample = at < 0 ? null : sampleOf(allClicks[at], allFigures[at]);
+      return sample === null ? noUpdate() : sample;
+    },
+
+    /* A hovered point -> {index, bbox} for the server's hover card (null when unhovered). */
+    hoveredSample: function (hover, figure) {
+      const sample = sampleOf(hover, figure);
+      if (sample === null) return null;
+      return { index: sample, bbox: hover.points[0].bbox };
     },
 
     clear: function () {

@@ -44,16 +44,14 @@ def _format(value) -> str:
 def hover_card(
     menu: dict[str, Path],
     config_key: str | None,
-    hover_data: dict | None,
+    hovered: dict | None,
     columns: list[str | None],
 ) -> tuple[bool, Any, Any]:
-    """Tooltip (show, bbox, children) for a hovered point: its image and key values."""
-    points = (hover_data or {}).get("points") or []
-    if not points or points[0].get("customdata") is None:
+    """Tooltip (show, bbox, children) for a hovered sample: its image and key values."""
+    if not hovered or not isinstance(hovered.get("index"), int):
         return False, no_update, no_update
-    point = points[0]
     dataset = dataset_for(menu, config_key)
-    index = int(point["customdata"])
+    index = hovered["index"]
     if not 0 <= index < dataset.n:
         return False, no_update, no_update
     lines = [html.Div(f"sample {index}", className="fw-semibold")]
@@ -62,4 +60,4 @@ def hover_card(
     body = [html.Div(lines, className="hover-values")]
     if dataset.has_images:
         body.insert(0, html.Img(src=thumbnail_url(config_key, index), className="hover-image"))
-    return True, point.get("bbox"), html.Div(body, className="hover-card")
+    return True, hovered.get("bbox"), html.Div(body, className="hover-card")

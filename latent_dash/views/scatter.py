@@ -40,6 +40,11 @@ class ids:
     def tooltip(view: str) -> dict[str, str]:
         return {"kind": KIND, "part": "tooltip", "view": view}
 
+    @staticmethod
+    def hovered(view: str) -> dict[str, str]:
+        """{index, bbox} of the hovered point, resolved in the browser."""
+        return {"kind": KIND, "part": "hovered", "view": view}
+
 
 def default_axes(dataset: Dataset, options: dict[str, Any]) -> tuple[str, str, str | None]:
     """x, y and colour: the configured ones, else the first two latent dims and first metadata."""
@@ -191,7 +196,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         config={"displaylogo": False},
         clear_on_unhover=True,
     )
-    return html.Div([pickers, graph, dcc.Tooltip(id=ids.tooltip(view_id))], className="view-body")
+    hover = [dcc.Tooltip(id=ids.tooltip(view_id)), dcc.Store(id=ids.hovered(view_id))]
+    return html.Div([pickers, graph, *hover], className="view-body")
 
 
 def register_linking(app: Dash, graph_id: dict[str, Any]) -> None:
@@ -224,6 +230,7 @@ def register_linking(app: Dash, graph_id: dict[str, Any]) -> None:
         ClientsideFunction("latent_dash", "focusFromClick"),
         Output("focus", "data", allow_duplicate=True),
         Input(graph_id, "clickData"),
+        State(graph_id, "figure"),
         prevent_initial_call=True,
     )
 
@@ -246,16 +253,24 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
         return build_figure(dataset, x, y, color, selected)
 
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "hoveredSample"),
+        Output(ids.hovered(MATCH), "data"),
+        Input(ids.graph(MATCH), "hoverData"),
+        State(ids.graph(MATCH), "figure"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(ids.tooltip(MATCH), "show"),
         Output(ids.tooltip(MATCH), "bbox"),
         Output(ids.tooltip(MATCH), "children"),
-        Input(ids.graph(MATCH), "hoverData"),
+        Input(ids.hovered(MATCH), "data"),
         State(ids.control(MATCH, "x"), "value"),
         State(ids.control(MATCH, "y"), "value"),
         State(ids.control(MATCH, "color"), "value"),
         State("config-key", "data"),
         prevent_initial_call=True,
     )
-    def hover(hover_data: dict | None, x: str, y: str, color: str | None, config_key: str):
-        return hover_card(menu, config_key, hover_data, [x, y, color])
+    def hover(hovered: dict | None, x: str, y: str, color: str | None, config_key: str):
+        return hover_card(menu, config_key, hovered, [x, y, color])

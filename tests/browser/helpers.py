@@ -144,3 +144,29 @@ def serve(dash_duo, app) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     dash_duo.start_server(app, port=port)
+
+
+POINT_JS = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const lib = window.dash_clientside.latent_dash;
+const trace = gd._fullData.findIndex((t) => t.meta !== 'focus');
+const t = gd.data[trace];
+const j = lib.arrayOf(t.customdata).indexOf(arguments[1]);
+const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+return [xa._offset + xa.l2p(lib.arrayOf(t.x)[j]), ya._offset + ya.l2p(lib.arrayOf(t.y)[j])];
+"""
+
+
+def point_position(dash_duo, panel: str, sample: int) -> tuple[float, float]:
+    """Pixel position of a sample's point inside a scatter panel's plot (from its top-left)."""
+    return dash_duo.driver.execute_script(POINT_JS, panel, sample)
+
+
+def hover_point(dash_duo, panel: str, sample: int) -> None:
+    """Move the mouse onto a sample's point, as a person would."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    x, y = point_position(dash_duo, panel, sample)
+    plot = dash_duo.find_element(f"{panel} .js-plotly-plot")
+    (ActionChains(dash_duo.driver).move_to_element_with_offset(plot, int(x) + 3, int(y))
+     .move_by_offset(-3, 0).perform())

@@ -17,6 +17,7 @@ from latent_dash.config import config_title, list_configs
 from latent_dash.data import Dataset, open_config
 from latent_dash.errors import ConfigError
 from latent_dash.routes import register_routes
+from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_grid
 from latent_dash.ui.messages import error_panel, warning_panel
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
@@ -119,6 +120,7 @@ def create_app(config: Path | str) -> Dash:
         Output("selection", "data"),
         Output("focus", "data"),
         Output("filter", "data"),
+        Output("derived", "data"),
         Input("url", "search"),
         Input("config-menu", "value"),
     )
@@ -132,9 +134,10 @@ def create_app(config: Path | str) -> Dash:
         workspace, line, n = render_config(menu[key])
         new_search = "?" + urlencode({"config": key})
         search_out = new_search if new_search != search else no_update
-        return workspace, line, key, n, key, search_out, None, None, None, None
+        return workspace, line, key, n, key, search_out, None, None, None, None, {}
 
     selection_bar_callbacks(app, menu)
+    column_picker_callbacks(app, menu)
     register_routes(app, menu)
     register_all(app, menu)
     return app

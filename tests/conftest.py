@@ -10,6 +10,15 @@ import pytest
 import yaml
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Server-side caches of the test session live in a temporary folder, not the work tree."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LATENT_DASH_CACHE_DIR", str(folder))
+        yield folder
+
+
 def pytest_setup_options():
     """Debian's Chromium, headless, for dash_duo (no browser is ever downloaded)."""
     from selenium.webdriver.chrome.options import Options

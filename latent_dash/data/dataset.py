@@ -7,7 +7,7 @@ images stay memory-mapped and are indexed lazily instead of copied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,16 @@ class Dataset:
     image_shape: tuple[int, ...] | None = None  # (H, W) or (H, W, C)
     source_rows: np.ndarray | None = None  # kept row -> file row, when rows were dropped
     warnings: list[str] = field(default_factory=list)
+    derived: dict[str, np.ndarray] = field(default_factory=dict)  # computed columns, (N,) each
+
+    def with_derived(self, columns: dict[str, np.ndarray]) -> Dataset:
+        """The same dataset plus computed columns (cluster labels, embedding coordinates)."""
+        if not columns:
+            return self
+        for name, values in columns.items():
+            if values.shape != (self.n,):
+                raise ValueError(f"derived column {name!r} has shape {values.shape}, not N")
+        return replace(self, derived={**self.derived, **columns})
 
     @property
     def n(self) -> int:
@@ -89,6 +99,10 @@ class Dataset:
                     pd.api.types.is_integer_dtype(series) and series.nunique() <= MAX_CATEGORIES
                 )
                 cols.append(Column(str(name), "metadata", numeric, categorical))
+        for name, values in self.derived.items():
+            integer = np.issubdtype(values.dtype, np.integer)
+            few = integer and len(np.unique(values)) <= MAX_CATEGORIES
+            cols.append(Column(name, "derived", True, bool(few)))
         return cols
 
     def column(self, name: str) -> np.ndarray:
@@ -99,6 +113,8 @@ class Dataset:
             return self.params[:, self.param_names.index(name)]
         if self.metadata is not None and name in self.metadata.columns:
             return self.metadata[name].to_numpy()
+        if name in self.derived:
+            return self.derived[name]
         raise KeyError(f"no column {name!r} in dataset {self.name!r}")
 
 

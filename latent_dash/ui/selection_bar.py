@@ -14,7 +14,7 @@ from pathlib import Path
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
@@ -128,13 +128,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input("export-npy", "n_clicks"),
         State("selection", "data"),
         State("config-key", "data"),
+        State("derived", "data"),
         prevent_initial_call=True,
     )
-    def export(_csv: int | None, _npy: int | None, selection: dict | None, config_key: str):
-        """The selected samples as a CSV of all columns, or their indices as .npy."""
-        from dash import ctx
-
-        dataset = dataset_for(menu, config_key)
+    def export(_csv, _npy, selection: dict | None, config_key: str, derived: dict | None):
+        """The selected samples as a CSV of all columns (computed ones too), or .npy indices."""
+        dataset = dataset_for(menu, config_key, derived)
         rows = selected_rows(dataset, selection)
         if rows.size == 0:
             raise PreventUpdate

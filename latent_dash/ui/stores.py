@@ -12,7 +12,10 @@ def stores(config_key: str) -> list[dcc.Store]:
     - selection: {key, count, n, source}, the server-side copy's key, read by server views.
     - selection-upload: a selection made in the browser, on its one way to the server.
     - focus: the one sample under attention (clicked point or table row), or None.
-    - filter: the samples visible at all (range filters), distinct from the selection.
+    - filter: {key, count, n} of the samples visible at all (range filters), kept on the
+      server like a selection; None shows everyone.
+    - derived: computed columns of this page, {name: {"key": result key, "index": j | None}};
+      their values stay in the server's result cache (compute.cache).
     """
     return [
         dcc.Store(id="config-key", data=config_key),
@@ -22,4 +25,5 @@ def stores(config_key: str) -> list[dcc.Store]:
         dcc.Store(id="selection-upload", data=None),
         dcc.Store(id="focus", data=None),
         dcc.Store(id="filter", data=None),
+        dcc.Store(id="derived", data={}),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +10,17 @@ import numpy as np
 from dash import html, no_update
 from dash.exceptions import PreventUpdate
 
+from latent_dash import selection_store
+from latent_dash.compute import cache as result_cache
 from latent_dash.data import Dataset, open_config
 from latent_dash.routes import thumbnail_url
 
-SOURCE_LABELS = {"latent": "latent", "param": "parameter", "metadata": "metadata"}
+SOURCE_LABELS = {
+    "latent": "latent",
+    "param": "parameter",
+    "metadata": "metadata",
+    "derived": "computed",
+}
 
 
 def column_options(dataset: Dataset, numeric_only: bool = False) -> list[dict[str, str]]:
@@ -28,11 +36,65 @@ def labelled(label: str, control) -> html.Div:
     return html.Div([html.Small(label, className="text-muted"), control])
 
 
-def dataset_for(menu: dict[str, Path], config_key: str | None) -> Dataset:
-    """The dataset of the config a page shows; only configs of the menu can be named."""
+def dataset_for(
+    menu: dict[str, Path], config_key: str | None, derived: dict | None = None
+) -> Dataset:
+    """The dataset of the config a page shows, with the page's computed columns.
+
+    Only configs of the menu can be named. `derived` is the page's `derived` store:
+    {column name: {"key": result key, "index": column of a 2-D result or None}}.
+    """
     if config_key not in menu:
         raise PreventUpdate
-    return open_config(menu[config_key])[1]
+    dataset = open_config(menu[config_key])[1]
+    if not derived:
+        return dataset
+    items = tuple(
+        sorted(
+            (name, ref.get("key"), ref.get("index"))
+            for name, ref in derived.items()
+            if isinstance(ref, dict)
+        )
+    )
+    return _with_derived(dataset, items)
+
+
+@lru_cache(maxsize=64)
+def _with_derived(dataset: Dataset, items: tuple) -> Dataset:
+    columns = {}
+    for name, key, index in items:
+        values = result_cache.load(str(key))
+        if values is None:
+            continue  # evicted from the cache: the column disappears until computed again
+        values = values if index is None else values[:, int(index)]
+        if values.shape == (dataset.n,):
+            columns[name] = values
+    return dataset.with_derived(columns)
+
+
+def visible_rows(dataset: Dataset, filtered: dict | None) -> np.ndarray | None:
+    """Indices of the samples the page's filter lets through (None: no filter, everyone)."""
+    if not filtered:
+        return None
+    mask = selection_store.get(filtered.get("key"), dataset.n)
+    return None if mask is None else np.flatnonzero(mask)
+
+
+def drawn_rows(n: int, limit: int, visible: np.ndarray | None = None) -> np.ndarray:
+    """The samples a view draws: the visible ones, or a fixed random `limit` of them."""
+    rows = np.arange(n) if visible is None else np.asarray(visible)
+    if len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng(0).choice(rows, limit, replace=False))
+
+
+def drawn_note(drawn: int, n: int, visible: np.ndarray | None) -> str:
+    """What a sampled or filtered view draws, in words."""
+    shown = n if visible is None else len(visible)
+    what = f"{shown:,} visible of {n:,}" if visible is not None else f"all {n:,}"
+    if drawn < shown:
+        return f"{drawn:,} of {what} samples drawn (a fixed random sample)"
+    return f"{what} samples drawn"
 
 
 def _format(value) -> str:
@@ -42,15 +104,11 @@ def _format(value) -> str:
 
 
 def hover_card(
-    menu: dict[str, Path],
-    config_key: str | None,
-    hovered: dict | None,
-    columns: list[str | None],
+    dataset: Dataset, config_key: str, hovered: dict | None, columns: list[str | None]
 ) -> tuple[bool, Any, Any]:
     """Tooltip (show, bbox, children) for a hovered sample: its image and key values."""
     if not hovered or not isinstance(hovered.get("index"), int):
         return False, no_update, no_update
-    dataset = dataset_for(menu, config_key)
     index = hovered["index"]
     if not 0 <= index < dataset.n:
         return False, no_update, no_update

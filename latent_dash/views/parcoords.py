@@ -24,7 +24,14 @@ from dash.exceptions import PreventUpdate
 from latent_dash import selection_store
 from latent_dash.data import Dataset
 from latent_dash.selection import combine, encode
-from latent_dash.views.common import column_options, dataset_for, labelled
+from latent_dash.views.common import (
+    column_options,
+    dataset_for,
+    drawn_note,
+    drawn_rows,
+    labelled,
+    visible_rows,
+)
 from latent_dash.views.palette import NUMERIC_SCALE, UNSELECTED_COLOR
 
 KIND = "parcoords"
@@ -45,16 +52,14 @@ class ids:
         return {"kind": KIND, "part": name, "view": view}
 
     @staticmethod
+    def picker(view: str, name: str, columns: str) -> dict[str, str]:
+        """A column picker; `columns` is "all" or "numeric" (see ui/columns.py)."""
+        return {"kind": KIND, "part": name, "view": view, "picker": columns}
+
+    @staticmethod
     def brush(view: str) -> dict[str, str]:
         """{"order": [labels], "ranges": {label: [[lo, hi], ...]}}: what the user did."""
         return {"kind": KIND, "part": "brush", "view": view}
-
-
-def drawn_rows(n: int) -> np.ndarray | None:
-    """Rows drawn as lines: all (None) up to MAX_LINES, else a fixed random sample."""
-    if n <= MAX_LINES:
-        return None
-    return np.sort(np.random.default_rng(0).choice(n, MAX_LINES, replace=False))
 
 
 def colorscale(color: str | None) -> list[list[Any]]:
@@ -89,14 +94,14 @@ def build_figure(
     color: str | None,
     brush: dict | None = None,
     selected: np.ndarray | None = None,
+    visible: np.ndarray | None = None,
 ) -> go.Figure:
     """Parcoords of `dims` (in the brush's order), its ranges, and the selection's colours."""
     brush = brush or {}
     order = [d for d in brush.get("order", []) if d in dims]
     order += [d for d in dims if d not in order]
     ranges = brush.get("ranges", {})
-    sample = drawn_rows(dataset.n)
-    rows = np.arange(dataset.n) if sample is None else sample
+    rows = drawn_rows(dataset.n, MAX_LINES, visible)
     base = base_colors(dataset, color, rows)
     shown = base if selected is None else np.where(selected[rows], base, 0).astype(np.float32)
     dimensions = []
@@ -146,14 +151,10 @@ def brushed_mask(dataset: Dataset, ranges: dict[str, list]) -> np.ndarray:
     return mask
 
 
-def caption(dataset: Dataset, color: str | None) -> str:
-    sample = drawn_rows(dataset.n)
-    drawn = (
-        f"all {dataset.n:,} samples drawn"
-        if sample is None
-        else f"{len(sample):,} of {dataset.n:,} samples drawn (a fixed random sample; brushes "
-        "select among all samples)"
-    )
+def caption(dataset: Dataset, color: str | None, visible: np.ndarray | None = None) -> str:
+    drawn = drawn_note(len(drawn_rows(dataset.n, MAX_LINES, visible)), dataset.n, visible)
+    if "random" in drawn:
+        drawn += "; brushes select among all of them"
     coloured = f"colour: {color}, low (purple) to high (yellow)" if color else "one colour"
     return f"{drawn} · {coloured} · grey: not selected · drag axis titles to reorder"
 
@@ -178,7 +179,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset, numeric_only=False),
                         dims,
                         multi=True,
-                        id=ids.control(view_id, "dims"),
+                        id=ids.picker(view_id, "dims", "all"),
                     ),
                 ),
                 width=8,
@@ -190,7 +191,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset, numeric_only=True),
                         color,
                         placeholder="none",
-                        id=ids.control(view_id, "color"),
+                        id=ids.picker(view_id, "color", "numeric"),
                     ),
                 ),
                 width=4,
@@ -248,9 +249,11 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State("selection", "data"),
         State("selection-mode", "value"),
         State("config-key", "data"),
+        State("derived", "data"),
+        State("filter", "data"),
         prevent_initial_call=True,
     )
-    def select_by_brush(brushes: list[dict], current: dict | None, mode: str, config_key: str):
+    def select_by_brush(brushes: list[dict], current, mode: str, config_key, derived, filtered):
         """Evaluate a panel's brushed ranges over all samples; combine with the selection."""
         trigger = ctx.triggered_id
         if not trigger:
@@ -266,14 +269,18 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         )
         if brush is None or brush.get("from") != "user":
             raise PreventUpdate  # ranges cleared after another view's selection, or a redraw
-        dataset = dataset_for(menu, config_key)
+        dataset = dataset_for(menu, config_key, derived)
         ranges = {k: v for k, v in (brush.get("ranges") or {}).items() if v}
         if not ranges:
             if current and current.get("source") == view:
                 return None, None  # the brush that made the selection was cleared
             raise PreventUpdate
         previous = selection_store.get((current or {}).get("key"), dataset.n)
-        mask = combine(previous, brushed_mask(dataset, ranges), mode)
+        fresh = brushed_mask(dataset, ranges)
+        visible = visible_rows(dataset, filtered)
+        if visible is not None:  # samples the filter hides cannot be brushed
+            fresh &= np.isin(np.arange(dataset.n), visible)
+        mask = combine(previous, fresh, mode)
         value = encode(mask) | {"source": view}
         key = selection_store.put(mask)
         return value, {"key": key, "count": int(mask.sum()), "n": dataset.n, "source": view}
@@ -282,15 +289,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.graph(MATCH), "figure"),
         Output(ids.control(MATCH, "caption"), "children"),
         Output(ids.brush(MATCH), "data", allow_duplicate=True),
-        Input(ids.control(MATCH, "dims"), "value"),
-        Input(ids.control(MATCH, "color"), "value"),
+        Input(ids.picker(MATCH, "dims", "all"), "value"),
+        Input(ids.picker(MATCH, "color", "numeric"), "value"),
+        Input("filter", "data"),
         State(ids.brush(MATCH), "data"),
         State("selection", "data"),
         State("config-key", "data"),
+        State("derived", "data"),
         prevent_initial_call=True,
     )
-    def redraw(dims: list[str], color: str | None, brush: dict, selection, config_key: str):
-        dataset = dataset_for(menu, config_key)
+    def redraw(dims, color: str | None, filtered, brush: dict, selection, config_key, derived):
+        dataset = dataset_for(menu, config_key, derived)
         if not dims:
             raise PreventUpdate
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
@@ -301,4 +310,6 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             "ranges": {k: v for k, v in brush.get("ranges", {}).items() if k in dims},
             "from": "redraw",
         }
-        return build_figure(dataset, dims, color, kept, selected), caption(dataset, color), kept
+        visible = visible_rows(dataset, filtered)
+        figure = build_figure(dataset, dims, color, kept, selected, visible)
+        return figure, caption(dataset, color, visible), kept

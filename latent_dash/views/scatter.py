@@ -18,7 +18,12 @@ from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.views.common import column_options, dataset_for, hover_card, labelled
+from latent_dash.views.common import (
+    column_options,
+    dataset_for,
+    hover_card,
+    labelled,
+)
 from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
 
 KIND = "scatter"
@@ -34,7 +39,8 @@ class ids:
 
     @staticmethod
     def control(view: str, axis: str) -> dict[str, str]:
-        return {"kind": KIND, "part": axis, "view": view}
+        """x, y and colour pickers (over all columns: refreshed when columns are computed)."""
+        return {"kind": KIND, "part": axis, "view": view, "picker": "all"}
 
     @staticmethod
     def tooltip(view: str) -> dict[str, str]:
@@ -95,10 +101,14 @@ def point_traces(
     ys: np.ndarray,
     color: str | None,
     selected: np.ndarray | None = None,
+    visible: np.ndarray | None = None,
 ) -> list[go.Scattergl]:
-    """The point traces of a scatter-like view of (xs, ys) coloured by a dataset column."""
+    """The point traces of a scatter-like view of (xs, ys) coloured by a dataset column.
+
+    `visible` (sample indices) leaves out the samples a filter hides.
+    """
     size = marker_size(dataset.n)
-    everything = np.arange(dataset.n)
+    everything = np.arange(dataset.n) if visible is None else np.asarray(visible)
     info = {c.name: c for c in dataset.columns}
     if color is None:
         return [
@@ -113,7 +123,7 @@ def point_traces(
                 _trace(
                     xs,
                     ys,
-                    np.flatnonzero(codes == i),
+                    everything[codes[everything] == i],
                     {
                         "size": size,
                         "color": CATEGORY_COLORS[i % len(CATEGORY_COLORS)],
@@ -140,7 +150,6 @@ def scatter_layout(figure: go.Figure, x_title: str, y_title: str, revision: str)
         xaxis_title=x_title,
         yaxis_title=y_title,
         uirevision=revision,
-        selectionrevision=revision,
         dragmode="select",
         template="plotly_white",
         legend={"itemsizing": "constant"},
@@ -154,11 +163,13 @@ def build_figure(
     y: str,
     color: str | None = None,
     selected: np.ndarray | None = None,
+    visible: np.ndarray | None = None,
 ) -> go.Figure:
     """The scatter figure of columns x and y, coloured by `color` (numeric or categorical)."""
     xs = np.asarray(dataset.column(x), dtype=np.float32)
     ys = np.asarray(dataset.column(y), dtype=np.float32)
-    figure = go.Figure([*point_traces(dataset, xs, ys, color, selected), focus_trace()])
+    traces = point_traces(dataset, xs, ys, color, selected, visible)
+    figure = go.Figure([*traces, focus_trace()])
     return scatter_layout(figure, x, y, f"{x}|{y}")
 
 
@@ -246,10 +257,11 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.control(MATCH, "color"), "value"),
         State("selection", "data"),
         State("config-key", "data"),
+        State("derived", "data"),
         prevent_initial_call=True,
     )
-    def redraw(x: str, y: str, color: str | None, selection: dict | None, config_key: str):
-        dataset = dataset_for(menu, config_key)
+    def redraw(x: str, y: str, color: str | None, selection: dict | None, config_key: str, derived):
+        dataset = dataset_for(menu, config_key, derived)
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
         return build_figure(dataset, x, y, color, selected)
 
@@ -270,7 +282,10 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(ids.control(MATCH, "y"), "value"),
         State(ids.control(MATCH, "color"), "value"),
         State("config-key", "data"),
+        State("derived", "data"),
         prevent_initial_call=True,
     )
-    def hover(hovered: dict | None, x: str, y: str, color: str | None, config_key: str):
-        return hover_card(menu, config_key, hovered, [x, y, color])
+    def hover(hovered: dict | None, x: str, y: str, color: str | None, config_key: str, derived):
+        return hover_card(
+            dataset_for(menu, config_key, derived), config_key, hovered, [x, y, color]
+        )

@@ -17,7 +17,14 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.views.common import column_options, dataset_for, labelled
+from latent_dash.views.common import (
+    column_options,
+    dataset_for,
+    drawn_note,
+    drawn_rows,
+    labelled,
+    visible_rows,
+)
 from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
 from latent_dash.views.scatter import register_linking
 
@@ -28,18 +35,22 @@ MAX_POINTS = 50_000
 
 class ids:
     @staticmethod
+    def note(view: str) -> dict[str, str]:
+        return {"kind": KIND, "part": "note", "view": view}
+
+    @staticmethod
     def graph(view: str) -> dict[str, str]:
         return {"kind": KIND, "part": "graph", "view": view}
 
     @staticmethod
     def control(view: str, name: str) -> dict[str, str]:
-        return {"kind": KIND, "part": name, "view": view}
-
-
-def drawn_rows(n: int) -> np.ndarray:
-    if n <= MAX_POINTS:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(0).choice(n, MAX_POINTS, replace=False))
+        """dims (numeric columns) and colour (all columns) pickers; see ui/columns.py."""
+        return {
+            "kind": KIND,
+            "part": name,
+            "view": view,
+            "picker": "numeric" if name == "dims" else "all",
+        }
 
 
 def _marker(dataset: Dataset, color: str | None, rows: np.ndarray) -> dict[str, Any]:
@@ -74,9 +85,13 @@ def _marker(dataset: Dataset, color: str | None, rows: np.ndarray) -> dict[str, 
 
 
 def build_figure(
-    dataset: Dataset, dims: list[str], color: str | None, selected: np.ndarray | None = None
+    dataset: Dataset,
+    dims: list[str],
+    color: str | None,
+    selected: np.ndarray | None = None,
+    visible: np.ndarray | None = None,
 ) -> go.Figure:
-    rows = drawn_rows(dataset.n)
+    rows = drawn_rows(dataset.n, MAX_POINTS, visible)
     trace = go.Splom(
         dimensions=[
             {"label": d, "values": np.asarray(dataset.column(d), np.float32)[rows]} for d in dims
@@ -137,15 +152,12 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         className="view-graph splom-graph",
         config={"displaylogo": False},
     )
-    rows = drawn_rows(dataset.n)
-    note = (
-        f"{len(rows):,} of {dataset.n:,} samples drawn (a fixed random sample)"
-        if len(rows) < dataset.n
-        else ""
-    )
-    return html.Div(
-        [controls, graph, html.Small(note, className="text-muted")], className="view-body"
-    )
+    note = html.Small(note_text(dataset), id=ids.note(view_id), className="text-muted")
+    return html.Div([controls, graph, note], className="view-body")
+
+
+def note_text(dataset: Dataset, visible: np.ndarray | None = None) -> str:
+    return drawn_note(len(drawn_rows(dataset.n, MAX_POINTS, visible)), dataset.n, visible)
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
@@ -153,15 +165,19 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.graph(MATCH), "figure"),
+        Output(ids.note(MATCH), "children"),
         Input(ids.control(MATCH, "dims"), "value"),
         Input(ids.control(MATCH, "color"), "value"),
+        Input("filter", "data"),
         State("selection", "data"),
         State("config-key", "data"),
+        State("derived", "data"),
         prevent_initial_call=True,
     )
-    def redraw(dims: list[str], color: str | None, selection: dict | None, config_key: str):
+    def redraw(dims: list[str], color: str | None, filtered, selection, config_key, derived):
         if not dims or len(dims) < 2:
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
+        dataset = dataset_for(menu, config_key, derived)
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
-        return build_figure(dataset, dims, color, selected)
+        visible = visible_rows(dataset, filtered)
+        return build_figure(dataset, dims, color, selected, visible), note_text(dataset, visible)

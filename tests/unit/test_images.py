@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from latent_dash import imaging, selection_store
+from latent_dash import imaging, selection_store, storage
 from latent_dash.data import Dataset, open_config
 from latent_dash.kinds import ImagesOptions, options_model
 from latent_dash.views import VIEW_MODULES
@@ -228,7 +228,7 @@ def test_channel_control_only_for_channels(tmp_path: Path):
 
 
 def test_summary_of_a_selection_all_and_one(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv(selection_store.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "cache"))
     dataset = _dataset(tmp_path, n=40, shape=(8, 8))
     everyone = view.summary_children(dataset, "c", None, "0", "viridis")
     assert "Mean and variance of all 40 samples" in _texts(everyone)

@@ -11,12 +11,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, ctx, dcc, html, no_update
+from dash import Dash, DiskcacheManager, Input, Output, ctx, dcc, html, no_update
 
 from latent_dash.config import config_title, list_configs
 from latent_dash.data import Dataset, open_config
 from latent_dash.errors import ConfigError
 from latent_dash.routes import register_routes
+from latent_dash.storage import disk_cache
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_grid
 from latent_dash.ui.messages import error_panel, warning_panel
@@ -27,6 +28,11 @@ from latent_dash.views import register_all
 
 log = logging.getLogger("latent_dash")
 ASSETS = Path(__file__).parent / "assets"
+
+
+def background_manager() -> DiskcacheManager:
+    """Runs long callbacks (embeddings, clustering) in worker processes, results on disk."""
+    return DiskcacheManager(disk_cache("background"))
 
 
 def config_menu(config: Path) -> dict[str, Path]:
@@ -93,6 +99,7 @@ def create_app(config: Path | str) -> Dash:
     default_key = config.stem
     app = Dash(
         __name__,
+        background_callback_manager=background_manager(),
         title="latent-dash",
         assets_folder=str(ASSETS),  # Bootstrap is served from here: no CDN on internal servers
         suppress_callback_exceptions=True,  # panels appear when a config is chosen

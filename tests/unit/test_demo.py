@@ -26,8 +26,13 @@ from latent_dash.demo.autoencoder import decode, decoder_arrays, encode, train_a
 
 SMALL = {
     # Fewer digits epochs leave a saturated (near-constant) tanh unit in the 10-D bottleneck.
-    "digits": {"n": 300, "max_iter": 300},
+    "digits": {"n": 300, "hidden": 64, "max_iter": 300},
     "implosion": {"n": 300, "size": 16, "max_iter": 100},
+}
+# For tests of caching and interruption, where the quality of the models does not matter.
+TINY = {
+    "digits": {"n": 100, "hidden": 16, "max_iter": 5},
+    "implosion": {"n": 100, "size": 16, "hidden": 16, "max_iter": 5},
 }
 SHAPES = {"digits": (8, 8), "implosion": (16, 16)}
 METADATA_COLUMNS = {
@@ -191,18 +196,18 @@ def test_simulator_output_range_and_reproducibility() -> None:
 
 
 def test_override_builds_are_cached_but_not_taken_for_the_default(tmp_path: Path) -> None:
-    folder = build_demo("digits", tmp_path, progress=False, n=100, max_iter=3)
+    folder = build_demo("digits", tmp_path, progress=False, **TINY["digits"])
     stamp_time = (folder / "demo.json").stat().st_mtime_ns
     assert not is_built("digits", tmp_path)
-    assert build_demo("digits", tmp_path, progress=False, n=100, max_iter=3) == folder
+    assert build_demo("digits", tmp_path, progress=False, **TINY["digits"]) == folder
     assert (folder / "demo.json").stat().st_mtime_ns == stamp_time
-    build_demo("digits", tmp_path, progress=False, force=True, n=100, max_iter=3)
+    build_demo("digits", tmp_path, progress=False, force=True, **TINY["digits"])
     assert (folder / "demo.json").stat().st_mtime_ns != stamp_time
 
 
-def _small_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the default builds small, so ensure_demos runs in a test."""
-    for name, overrides in SMALL.items():
+def _tiny_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the default builds tiny, so ensure_demos runs in a test."""
+    for name, overrides in TINY.items():
         small = dataclasses.replace(DEMOS[name], defaults={**DEMOS[name].defaults, **overrides})
         monkeypatch.setitem(DEMOS, name, small)
 
@@ -210,7 +215,7 @@ def _small_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_ensure_demos_builds_missing_then_skips(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _small_defaults(monkeypatch)
+    _tiny_defaults(monkeypatch)
     folders = ensure_demos(root=tmp_path)
     assert folders == [tmp_path / "digits", tmp_path / "implosion"]
     assert all(is_built(name, tmp_path) for name in DEMOS)
@@ -219,7 +224,7 @@ def test_ensure_demos_builds_missing_then_skips(
     def fail(params: object) -> None:
         raise AssertionError("rebuilt a demo that was already built")
 
-    for name in SMALL:
+    for name in TINY:
         monkeypatch.setitem(DEMOS, name, dataclasses.replace(DEMOS[name], make=fail))
     assert ensure_demos(root=tmp_path, progress=False) == folders
 
@@ -227,7 +232,7 @@ def test_ensure_demos_builds_missing_then_skips(
 def test_interrupted_build_leaves_nothing_that_looks_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _small_defaults(monkeypatch)
+    _tiny_defaults(monkeypatch)
     real_train = build.train_autoencoder
     calls = []
 

@@ -7,12 +7,15 @@ The config menu is the folder of the starting config. The address bar carries th
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
-from dash import Dash, DiskcacheManager, Input, Output, ctx, dcc, html, no_update
+import numpy as np
+from dash import Dash, DiskcacheManager, Input, Output, State, ctx, dcc, html, no_update
 
+from latent_dash import selection_store
 from latent_dash.config import config_title, list_configs
 from latent_dash.data import Dataset, open_config
 from latent_dash.errors import ConfigError
@@ -24,6 +27,7 @@ from latent_dash.ui.messages import error_panel, warning_panel
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.ui.stores import stores
+from latent_dash.views import embedding as embedding_view
 from latent_dash.views import register_all
 
 log = logging.getLogger("latent_dash")
@@ -92,8 +96,39 @@ def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
     )
 
 
-def create_app(config: Path | str) -> Dash:
-    """The app on `config`, with every config of its folder in the menu."""
+SelectionHook = Callable[[str, np.ndarray | None], None]
+
+
+def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHook) -> None:
+    """Call `on_selection(config_key, mask)` with every selection the page registers.
+
+    `mask` is the (N,) bool mask, or None once the selection is cleared or the config switched.
+    """
+
+    @app.callback(
+        Input("selection", "data"), State("config-key", "data"), prevent_initial_call=True
+    )
+    def report_selection(selection: dict | None, config_key: str | None) -> None:
+        if config_key not in menu:
+            return
+        try:
+            n = open_config(menu[config_key])[1].n
+        except ConfigError:
+            return
+        mask = selection_store.get(selection.get("key"), n) if selection else None
+        on_selection(config_key, mask)
+
+
+def create_app(
+    config: Path | str, *, on_selection: SelectionHook | None = None, warm_up: bool = True
+) -> Dash:
+    """The app on `config`, with every config of its folder in the menu.
+
+    `on_selection`, when given, receives each selection made in the page (see watch_selection):
+    the Python API (latent_dash.api.Explorer) keeps the last one as single-user, in-process
+    state. The served app (app.py, gunicorn) passes nothing and keeps no such state.
+    `warm_up=False` skips compiling UMAP's code ahead (views.embedding.warm_up; tests).
+    """
     config = Path(config).resolve()
     menu = config_menu(config)
     default_key = config.stem
@@ -109,7 +144,15 @@ def create_app(config: Path | str) -> Dash:
             dcc.Location(id="url", refresh=False),
             _header(menu, default_key),
             dbc.Container(
-                [selection_bar(), dcc.Loading(html.Div(id="workspace"), delay_show=300)],
+                [
+                    selection_bar(),
+                    # the spinner covers a config switch only, never a view's own callback
+                    dcc.Loading(
+                        html.Div(id="workspace"),
+                        delay_show=300,
+                        target_components={"workspace": "children"},
+                    ),
+                ],
                 fluid=True,
             ),
             *stores(default_key),
@@ -130,9 +173,18 @@ def create_app(config: Path | str) -> Dash:
         Output("derived", "data"),
         Input("url", "search"),
         Input("config-menu", "value"),
+        State("selection-mask", "data"),
+        State("selection", "data"),
+        State("focus", "data"),
+        State("filter", "data"),
+        State("derived", "data"),
     )
-    def show_config(search: str | None, chosen: str | None):
-        """Render the config the address bar names on load, or the one chosen in the menu."""
+    def show_config(search: str | None, chosen: str | None, *shared):
+        """Render the config the address bar names on load, or the one chosen in the menu.
+
+        The shared stores are emptied, but only those that hold something: writing an empty
+        store again would make every view that listens to it redraw for nothing.
+        """
         if ctx.triggered_id == "config-menu" and chosen in menu:
             key = chosen
         else:
@@ -141,10 +193,19 @@ def create_app(config: Path | str) -> Dash:
         workspace, line, n = render_config(menu[key])
         new_search = "?" + urlencode({"config": key})
         search_out = new_search if new_search != search else no_update
-        return workspace, line, key, n, key, search_out, None, None, None, None, {}
+        empty = (None, None, None, None, {})
+        resets = [
+            e if value not in (None, {}) else no_update
+            for value, e in zip(shared, empty, strict=True)
+        ]
+        return workspace, line, key, n, key, search_out, *resets
 
     selection_bar_callbacks(app, menu)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)
     register_all(app, menu)
+    if warm_up:
+        embedding_view.warm_up()  # UMAP's numba code, once per machine, in its own process
+    if on_selection is not None:
+        watch_selection(app, menu, on_selection)
     return app

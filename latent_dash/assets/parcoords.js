@@ -49,14 +49,29 @@
           }
           if (range == null || range.length === 0) delete state.ranges[label];
           else state.ranges[label] = range;
-          patch.assign(["data", 0, "dimensions", Number(m[1]), "constraintrange"],
-            state.ranges[label] || null);
           touched = true;
         });
         if (!touched) return [dc.no_update, dc.no_update];
+        // the ranges go to the server at once; writing them back into the figure redraws
+        // every line, so that waits for writeBackBrush, triggered by this store
+        state.from = "user";
+        return [state, dc.no_update];
       }
       state.from = "user";
       return [state, patch.build()];
+    },
+
+    /* A user's brush written into the figure, so that later figure updates keep it. */
+    writeBackBrush: function (brush, figure) {
+      if (!brush || brush.from !== "user" || !figure || !figure.data) return dc.no_update;
+      const patch = new dc.Patch();
+      figure.data[0].dimensions.forEach(function (dim, k) {
+        const range = brush.ranges[dim.label] || null;
+        if (JSON.stringify(dim.constraintrange || null) !== JSON.stringify(range)) {
+          patch.assign(["data", 0, "dimensions", k, "constraintrange"], range);
+        }
+      });
+      return patch.build();
     },
 
     /* Selection -> line colours (unselected lines grey); another view's selection clears this

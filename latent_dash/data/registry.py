@@ -21,6 +21,8 @@ def _stamp(loaded: LoadedConfig) -> tuple[float, ...]:
     paths = [loaded.path] + [
         loaded.resolve(s.path) for s in (cfg.latent, cfg.images, cfg.params, cfg.metadata) if s
     ]
+    if cfg.decoder and cfg.decoder.endswith(".npz"):  # a module:function decoder is code
+        paths.append(loaded.resolve(cfg.decoder))
     return tuple(p.stat().st_mtime if p.exists() else -1.0 for p in paths)
 
 

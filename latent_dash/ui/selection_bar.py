@@ -14,7 +14,7 @@ from pathlib import Path
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
@@ -23,6 +23,16 @@ from latent_dash.selection import decode
 from latent_dash.views.common import dataset_for
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
+
+
+# "37 of 120 visible" while a filter hides samples (the filters view uses the same words)
+FILTER_COUNT_JS = """
+function (filtered) {
+    if (!filtered) { return ["", true]; }
+    const fmt = (k) => Number(k).toLocaleString("en-US");
+    return [fmt(filtered.count) + " of " + fmt(filtered.n) + " visible", false];
+}
+"""
 
 
 def selection_bar() -> html.Div:
@@ -41,6 +51,7 @@ def selection_bar() -> html.Div:
                 label_checked_class_name="active",
             ),
             html.Span(id="selection-count", className="selection-count mx-3"),
+            html.Span(id="filter-count", className="filter-count me-3", hidden=True),
             dbc.Button("Clear", id="selection-clear", size="sm", color="secondary", outline=True),
             dbc.Button(
                 "Export CSV",
@@ -60,7 +71,8 @@ def selection_bar() -> html.Div:
                 className="ms-1",
                 disabled=True,
             ),
-            dcc.Download(id="export-download"),
+            dcc.Download(id="export-csv-download"),
+            dcc.Download(id="export-npy-download"),
         ],
         className="selection-bar d-flex align-items-center flex-wrap",
     )
@@ -88,6 +100,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output("selection-count", "children"),
         Input("selection-mask", "data"),
         Input("dataset-size", "data"),
+    )
+    app.clientside_callback(
+        FILTER_COUNT_JS,
+        Output("filter-count", "children"),
+        Output("filter-count", "hidden"),
+        Input("filter", "data"),
     )
     app.clientside_callback(
         "function (value) { const off = !value; return [off, off]; }",
@@ -122,26 +140,28 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         key = selection_store.put(mask)
         return {"key": key, "count": int(mask.sum()), "n": n, "source": upload.get("source")}
 
-    @app.callback(
-        Output("export-download", "data"),
-        Input("export-csv", "n_clicks"),
-        Input("export-npy", "n_clicks"),
-        State("selection", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
-        prevent_initial_call=True,
-    )
-    def export(_csv, _npy, selection: dict | None, config_key: str, derived: dict | None):
+    def export(fmt: str, selection: dict | None, config_key: str, derived: dict | None):
         """The selected samples as a CSV of all columns (computed ones too), or .npy indices."""
         dataset = dataset_for(menu, config_key, derived)
         rows = selected_rows(dataset, selection)
         if rows.size == 0:
             raise PreventUpdate
         name = f"{dataset.name}-selection"
-        if ctx.triggered_id == "export-npy":
+        if fmt == "npy":
             buffer = io.BytesIO()
             np.save(buffer, rows.astype(np.int64))
             return dcc.send_bytes(buffer.getvalue(), f"{name}.npy")
         return dcc.send_data_frame(
             selection_table(dataset, rows).to_csv, f"{name}.csv", index=False
         )
+
+    # one callback and one Download per format, so two quick clicks never cancel each other
+    for fmt in ("csv", "npy"):
+        app.callback(
+            Output(f"export-{fmt}-download", "data"),
+            Input(f"export-{fmt}", "n_clicks"),
+            State("selection", "data"),
+            State("config-key", "data"),
+            State("derived", "data"),
+            prevent_initial_call=True,
+        )(lambda _clicks, *state, fmt=fmt: export(fmt, *state))

@@ -1,4 +1,4 @@
-"""The `latent-dash` command: run the app, build the demo data, validate configs.
+"""The `latent-dash` command: run the app, build the demo data, validate configs, precompute.
 
 `python app.py ARGS` is `latent-dash run ARGS`; gunicorn imports `app:server`, which reads the
 config from the environment variable LATENT_DASH_CONFIG.
@@ -103,6 +103,41 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _precompute(args: argparse.Namespace) -> int:
+    """Compute the embeddings the configs' embedding views name into the results cache."""
+    import time
+
+    from latent_dash.compute import embedding
+
+    ok = True
+    for path in map(Path, args.configs):
+        if not _report(path):
+            ok = False
+            continue
+        loaded, dataset = open_config(path)
+        specs = [v for v in loaded.views if v.kind == "embedding"]
+        if not specs:
+            print(f"  no embedding views in {path}")
+        for spec in specs:
+            method = spec.options.get("method", "pca")
+            params = {k: v for k, v in spec.options.items() if k in embedding.DEFAULTS}
+            what = f"  {spec.id}: {embedding.describe(method, params)} of {dataset.n:,} samples"
+            if spec.options.get("on", "all") != "all":
+                print(f"{what}: skipped (it embeds the selection made in the page)")
+                continue
+            start = time.perf_counter()
+            try:
+                cached = embedding.lookup(dataset.latent, method, params)[1] is not None
+                embedding.embed(dataset.latent, method, params)
+            except ValueError as error:
+                print(f"{what}: ERROR {error}", file=sys.stderr)
+                ok = False
+                continue
+            took = time.perf_counter() - start
+            print(f"{what}: {'already cached' if cached else 'computed in'} {took:.1f} s")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latent-dash", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check configs and their data")
     validate.add_argument("configs", nargs="+", metavar="CONFIG")
     validate.set_defaults(func=_validate)
+
+    precompute = commands.add_parser(
+        "precompute", help="compute the embeddings the configs name into the cache, ahead of use"
+    )
+    precompute.add_argument("configs", nargs="+", metavar="CONFIG")
+    precompute.set_defaults(func=_precompute)
     return parser
 
 

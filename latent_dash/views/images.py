@@ -92,20 +92,31 @@ def page_rows(
     return members[start : start + page_size], total, page, pages
 
 
-def page_caption(page: int, page_size: int, total: int, selected: bool = True) -> str:
-    """ "showing 25-48 of 1,234 selected" (an en dash), or "... samples" with no selection."""
+def page_caption(
+    page: int, page_size: int, total: int, selected: bool = True, visible: bool = False
+) -> str:
+    """ "showing 25-48 of 1,234 selected" (an en dash), or "... samples" with no selection, or
+    "... visible" with no selection but a filter (`visible`)."""
     if total == 0:
-        return "no samples selected" if selected else "no samples"
+        return (
+            "no samples selected" if selected else "no visible samples" if visible else "no samples"
+        )
     start = (page - 1) * page_size + 1
     stop = min(total, page * page_size)
     return f"showing {start:,}{EN_DASH}{stop:,} of {total:,} " + (
-        "selected" if selected else "samples"
+        "selected" if selected else "visible" if visible else "samples"
     )
 
 
-def summary_caption(count: int, used: int, n: int, selected: bool) -> str:
-    """What the mean and variance images are taken over."""
-    what = f"{count:,} selected samples" if selected else f"all {n:,} samples"
+def summary_caption(count: int, used: int, n: int, selected: bool, visible: bool = False) -> str:
+    """What the mean and variance images are taken over (`visible`: a filter hides some)."""
+    what = (
+        f"{count:,} selected samples"
+        if selected
+        else f"{count:,} visible samples"
+        if visible
+        else f"all {n:,} samples"
+    )
     if used < count:
         return f"Mean and variance of a random {used:,} of {what}"
     return f"Mean and variance of {what}"
@@ -183,20 +194,47 @@ def summary_figure(src: str, label: str, note: str | None = None) -> html.Figure
     )
 
 
+def shown_mask(
+    dataset: Dataset, selection: dict | None, filtered: dict | None
+) -> tuple[np.ndarray | None, bool, bool]:
+    """(mask of the samples shown, a selection applies, a filter applies): the selection's
+    visible members, else the visible samples; None is everyone (stale keys count as none)."""
+    mask = selection_store.get((selection or {}).get("key"), dataset.n)
+    shown = selection_store.get((filtered or {}).get("key"), dataset.n)
+    selected, visible = mask is not None, shown is not None
+    if shown is not None:
+        mask = shown if mask is None else mask & shown
+    return mask, selected, visible
+
+
 def summary_children(
-    dataset: Dataset, config_key: str, selection: dict | None, channel: str, cmap: str
+    dataset: Dataset,
+    config_key: str,
+    selection: dict | None,
+    channel: str,
+    cmap: str,
+    filtered: dict | None = None,
 ) -> Any:
-    """The mean and normalised variance images of the selection (or of everyone)."""
-    key = (selection or {}).get("key")
-    mask = None if key is None else selection_store.get(key, dataset.n)
-    if mask is None:
-        key = None  # no selection, or a stale one: summarise everyone
+    """The mean and normalised variance images of the selection (or of everyone), less the
+    samples the page's filter hides."""
+    mask, selected, visible = shown_mask(dataset, selection, filtered)
+    key = None  # no selection, or a stale one, and no filter: summarise everyone
+    if mask is not None:
+        key = selection["key"] if selected and not visible else selection_store.put(mask)
     count = dataset.n if mask is None else int(mask.sum())
     if count == 0:
-        return html.Div("The selection is empty.", className="images-heading text-muted")
+        text = (
+            "The selection is empty."
+            if selected and not visible
+            else "No selected sample is visible."
+            if selected
+            else "The filter hides every sample."
+        )
+        return html.Div(text, className="images-heading text-muted")
     if count == 1:
         index = 0 if mask is None else int(np.flatnonzero(mask)[0])
-        title = f"The one {'selected ' if mask is not None else ''}sample: {index}"
+        which = "selected " if selected else "visible " if visible else ""
+        title = f"The one {which}sample: {index}"
         return sample_card(dataset, config_key, index, channel, cmap, title)
     mean, variance, used, members = selection_stats(dataset, key, channel)
     lo, hi = display_range(dataset, channel)
@@ -206,7 +244,7 @@ def summary_children(
     return html.Div(
         [
             html.Div(
-                summary_caption(members, used, dataset.n, mask is not None),
+                summary_caption(members, used, dataset.n, selected, visible),
                 className="images-heading images-summary-caption",
             ),
             html.Div(
@@ -392,11 +430,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input("selection", "data"),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
+        Input("filter", "data"),
         State("config-key", "data"),
     )
-    def show_summary(selection: dict | None, cmap: str, channel: str, config_key: str):
+    def show_summary(selection: dict | None, cmap: str, channel: str, filtered, config_key: str):
         dataset = dataset_for(menu, config_key)
-        return summary_children(dataset, config_key, selection, channel, cmap)
+        return summary_children(dataset, config_key, selection, channel, cmap, filtered)
 
     @app.callback(
         Output(ids.part(MATCH, "thumbs"), "children"),
@@ -410,6 +449,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.part(MATCH, "pager"), "active_page"),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
+        Input("filter", "data"),
         State(ids.part(MATCH, "pagesize"), "data"),
         State("focus", "data"),
         State("config-key", "data"),
@@ -421,6 +461,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         page: int | None,
         cmap: str,
         channel: str,
+        filtered: dict | None,
         page_size: int,
         focus: int | None,
         config_key: str,
@@ -429,13 +470,13 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         view_id = ctx.outputs_list[0]["id"]["view"]
         if not isinstance(ctx.triggered_id, dict) or ctx.triggered_id.get("part") != "pager":
             page = 1  # a new selection, sort or look starts at the first page
-        mask = selection_store.get((selection or {}).get("key"), dataset.n)
+        mask, selected, visible = shown_mask(dataset, selection, filtered)
         if sort_by not in {c["value"] for c in sort_choices(dataset)}:
             sort_by = INDEX
         rows, total, page, pages = page_rows(
             gallery_order(dataset, sort_by, order == "desc"), mask, page, page_size
         )
-        caption = page_caption(page, page_size, total, selected=mask is not None)
+        caption = page_caption(page, page_size, total, selected=selected, visible=visible)
         return (
             thumbnails(config_key, view_id, rows, channel, cmap, focus),
             caption,

@@ -232,6 +232,13 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
+        ClientsideFunction("latent_dash", "writeBackBrush"),
+        Output(ids.graph(MATCH), "figure", allow_duplicate=True),
+        Input(ids.brush(MATCH), "data"),
+        State(ids.graph(MATCH), "figure"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
         ClientsideFunction("latent_dash", "highlightParcoords"),
         Output(ids.graph(ALL), "figure", allow_duplicate=True),
         Output(ids.brush(ALL), "data", allow_duplicate=True),

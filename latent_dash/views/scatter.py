@@ -23,6 +23,7 @@ from latent_dash.views.common import (
     dataset_for,
     hover_card,
     labelled,
+    visible_rows,
 )
 from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
 
@@ -255,15 +256,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.control(MATCH, "x"), "value"),
         Input(ids.control(MATCH, "y"), "value"),
         Input(ids.control(MATCH, "color"), "value"),
+        Input("filter", "data"),
         State("selection", "data"),
         State("config-key", "data"),
         State("derived", "data"),
         prevent_initial_call=True,
     )
-    def redraw(x: str, y: str, color: str | None, selection: dict | None, config_key: str, derived):
+    def redraw(x, y, color, filtered: dict | None, selection, config_key: str, derived):
+        """Rebuild on a picker or filter change, keeping the current selection shown."""
         dataset = dataset_for(menu, config_key, derived)
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
-        return build_figure(dataset, x, y, color, selected)
+        return build_figure(dataset, x, y, color, selected, visible_rows(dataset, filtered))
 
     app.clientside_callback(
         ClientsideFunction("latent_dash", "hoveredSample"),

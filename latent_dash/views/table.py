@@ -6,11 +6,14 @@ The grid uses AG Grid's INFINITE row model: it asks the server for blocks of 50 
 the server over the dataset arrays (stable numpy sorts on integer ranks of each sort column); the
 order of a (selection, sort) pair is cached, so scrolling only slices it.
 
-When the shared `selection` changes, a clientside callback scrolls the grid to the top and purges
-its block cache (`api.purgeInfiniteCache()`), which makes AG Grid ask again for the visible block,
-now answered from the new selection. Clicking a row sets `focus`; the focus row carries the class
-`table-focus` (a rowClassRule against the grid's `context.focus`, which a clientside callback sets
-and then redraws the rendered rows), whichever view set the focus.
+Rows are the selected samples that the page's `filter` shows (all visible ones without a
+selection). When the shared `selection` or `filter` changes, a clientside callback scrolls the
+grid to the top and purges its block cache (`api.purgeInfiniteCache()`), which makes AG Grid ask
+again for the visible block, now answered from the new selection. Clicking a row sets `focus`;
+the focus row carries the class `table-focus` (a rowClassRule against the grid's
+`context.focus`, which a clientside callback sets and then redraws the rendered rows), whichever
+view set the focus. The caption is drawn on the server (with a filter, the count of selected
+samples is of the visible ones).
 
 Row objects use short positional keys ("i" for the sample index, "c0", "c1", ... for the columns)
 so a block stays small and any column name (dots, spaces) is safe; headers show the real names.
@@ -169,16 +172,37 @@ def row_block(
     return block_records(dataset, order[start:end]), int(order.size)
 
 
+def listed_mask(
+    dataset: Dataset, selection: dict | None, filtered: dict | None
+) -> tuple[np.ndarray | None, str | None]:
+    """The samples the table lists, the selected ones the page's filter shows (None: all), and
+    a key naming that set (None: all) for the order cache."""
+    selection_key = (selection or {}).get("key")
+    mask = selection_store.get(selection_key, dataset.n)
+    if mask is None:
+        selection_key = None  # unknown or stale key: list every sample
+    filter_key = (filtered or {}).get("key")
+    shown = selection_store.get(filter_key, dataset.n)
+    if shown is None:
+        return mask, selection_key
+    return (shown if mask is None else mask & shown), f"{selection_key}&{filter_key}"
+
+
 # ---------------------------------------------------------------- layout
 
 
-def caption_text(n: int, count: int | None, focus: int | None = None) -> str:
-    """What the table lists: all samples, or the selected ones; and the focus sample."""
-    text = (
-        f"all {n:,} samples; select in any view to narrow"
-        if count is None
-        else f"{count:,} selected samples"
-    )
+def caption_text(
+    n: int, count: int | None, focus: int | None = None, visible: int | None = None
+) -> str:
+    """What the table lists: all samples, or the selected ones; and the focus sample.
+
+    With a filter, `visible` is the number of samples it shows and `count` the number of
+    selected ones among them."""
+    if count is None:
+        everyone = f"all {n:,} samples" if visible is None else f"{visible:,} visible samples"
+        text = f"{everyone}; select in any view to narrow"
+    else:
+        text = f"{count:,} selected " + ("samples" if visible is None else "visible samples")
     return text if focus is None else f"{text} · focus: sample {focus}"
 
 
@@ -252,9 +276,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
 
 # ---------------------------------------------------------------- callbacks
 
-# Scroll to the top and drop every cached block: AG Grid asks again for the visible rows.
+# Scroll to the top and drop every cached block: AG Grid asks again for the visible rows
+# (after a new selection or filter).
 REFRESH_JS = """
-function (selection, gridIds) {
+function (selection, filtered, gridIds) {
     (gridIds || []).forEach(function (id) {
         try {
             const api = dash_ag_grid.getApi(id);
@@ -296,29 +321,17 @@ function (clicks) {
 }
 """
 
-CAPTION_JS = """
-function (selection, focus, n, captionIds) {
-    const fmt = (k) => Number(k).toLocaleString("en-US");
-    let text = selection
-        ? fmt(selection.count) + " selected samples"
-        : "all " + fmt(n || 0) + " samples; select in any view to narrow";
-    if (focus !== null && focus !== undefined) text += " \u00b7 focus: sample " + focus;
-    return (captionIds || []).map(() => text);
-}
-"""
-
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     """Serve row blocks; refresh on a new selection; focus by click; caption."""
     orders: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
-    def cached_order(config_key: str, selection: dict | None, sort_model: list) -> np.ndarray:
-        """The row order for a (config, selection, sort): computed once, then sliced."""
+    def cached_order(
+        config_key: str, selection: dict | None, sort_model: list, filtered: dict | None = None
+    ) -> np.ndarray:
+        """The row order for a (config, selection, filter, sort): computed once, then sliced."""
         dataset = dataset_for(menu, config_key)
-        key_of_selection = (selection or {}).get("key")
-        mask = selection_store.get(key_of_selection, dataset.n)
-        if mask is None:
-            key_of_selection = None  # unknown or stale key: list every sample
+        mask, key_of_selection = listed_mask(dataset, selection, filtered)
         sort_key = tuple((s.get("colId"), s.get("sort")) for s in sort_model or [])
         key = (config_key, key_of_selection, sort_key)
         if key in orders:
@@ -335,16 +348,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.grid(MATCH), "getRowsResponse"),
         Input(ids.grid(MATCH), "getRowsRequest"),
         State("selection", "data"),
+        State("filter", "data"),
         State("config-key", "data"),
         prevent_initial_call=True,
     )
-    def get_rows(request: dict | None, selection: dict | None, config_key: str):
-        """One block of rows of the selected samples in the grid's sort order."""
+    def get_rows(request: dict | None, selection: dict | None, filtered, config_key: str):
+        """One block of rows of the selected (visible) samples in the grid's sort order."""
         if not request:
             raise PreventUpdate
         dataset = dataset_for(menu, config_key)
         sort_model = request.get("sortModel") or []
-        order = cached_order(config_key, selection, sort_model)
+        order = cached_order(config_key, selection, sort_model, filtered)
         start = int(request.get("startRow") or 0)
         end = int(request.get("endRow") or start + BLOCK_SIZE)
         end = min(end, start + 10 * BLOCK_SIZE)  # never more than a few blocks at once
@@ -354,6 +368,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     app.clientside_callback(
         REFRESH_JS,
         Input("selection", "data"),
+        Input("filter", "data"),
         State(ids.grid(ALL), "id"),
         prevent_initial_call=True,
     )
@@ -369,11 +384,25 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.grid(ALL), "cellClicked"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(
-        CAPTION_JS,
+
+    @app.callback(
         Output(ids.caption(ALL), "children"),
         Input("selection", "data"),
         Input("focus", "data"),
-        Input("dataset-size", "data"),
+        Input("filter", "data"),
         State(ids.caption(ALL), "id"),
+        State("config-key", "data"),
     )
+    def caption(selection: dict | None, focus, filtered: dict | None, caption_ids, config_key):
+        """The caption (server-side: with a filter, the selected count is of visible samples)."""
+        if not caption_ids:
+            raise PreventUpdate
+        dataset = dataset_for(menu, config_key)
+        selected = selection_store.get((selection or {}).get("key"), dataset.n)
+        shown = selection_store.get((filtered or {}).get("key"), dataset.n)
+        if selected is not None and shown is not None:
+            selected = selected & shown
+        count = None if selected is None else int(selected.sum())
+        visible = None if shown is None else int(shown.sum())
+        focus = focus if isinstance(focus, int) else None
+        return [caption_text(dataset.n, count, focus, visible)] * len(caption_ids)

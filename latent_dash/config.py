@@ -41,6 +41,11 @@ class DatasetConfig(BaseModel):
     params: Source | None = Field(None, description="(N, P) physical input parameters.")
     param_names: list[str] | None = Field(None, description="Names of the P parameters.")
     metadata: Source | None = Field(None, description="Table of per-sample labels and outputs.")
+    decoder: str | None = Field(
+        None,
+        description="Decoder of latent points to images: a demo-style .npz or "
+        "package.module:function (which runs that code; see docs/configs.md).",
+    )
 
     @field_validator("latent", "images", "params", "metadata", mode="before")
     @classmethod

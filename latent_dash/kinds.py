@@ -74,6 +74,130 @@ class SplomOptions(ViewOptions):
     color: str | None = column_option("Column that colours the points (default: none).")
 
 
+class NeighborsOptions(ViewOptions):
+    """The focus sample's nearest neighbours in latent space and in parameter space."""
+
+    k: int = Field(10, ge=1, le=100, description="Number of neighbours listed.")
+    metric: Literal["euclidean", "cosine"] = Field(
+        "euclidean", description="Distance in latent space: euclidean or cosine."
+    )
+
+
+class FiltersOptions(ViewOptions):
+    """Range sliders over chosen columns that hide samples in every view."""
+
+    columns: list[str] | None = column_option(
+        "Numeric columns with a range slider (default: the params, else the first 3 latent dims)."
+    )
+
+
+class ClustersOptions(ViewOptions):
+    """Clustering of the latent vectors; cluster labels become a column that colours every view."""
+
+    method: Literal["kmeans", "gmm", "agglomerative", "dbscan", "hdbscan"] = Field(
+        "kmeans", description="Clustering method chosen when the panel opens."
+    )
+    on: Literal["latent", "standardised"] = Field(
+        "latent", description="Cluster the latent vectors as they are, or standardised per dim."
+    )
+    k: int = Field(8, ge=1, le=100, description="Number of clusters (k-means, GMM, agglomerative).")
+    eps: float | None = Field(
+        None, gt=0, description="DBSCAN radius (default: estimated from neighbour distances)."
+    )
+    min_samples: int | None = Field(
+        None, ge=1, description="DBSCAN / HDBSCAN core-point neighbours (default 10 / as size)."
+    )
+    min_cluster_size: int = Field(15, ge=2, description="HDBSCAN smallest cluster.")
+    linkage: Literal["ward", "average", "complete"] = Field(
+        "ward", description="Agglomerative linkage."
+    )
+    covariance: Literal["full", "tied", "diag", "spherical"] = Field(
+        "full", description="Gaussian mixture covariance type."
+    )
+    seed: int = Field(0, ge=0, description="Random seed (k-means, GMM).")
+    cmap: Literal["gray", "viridis", "magma", "inferno", "cividis", "RdBu"] = Field(
+        "gray", description="Colour map of the clusters' one-channel mean images."
+    )
+
+
+class CorrelationOptions(ViewOptions):
+    """Latent dims against the parameters and numeric metadata (NDDAV's FuncDistance)."""
+
+    measure: Literal["pearson", "spearman", "mi"] = Field(
+        "pearson", description="Pearson, Spearman rank correlation or mutual information."
+    )
+    over: Literal["all", "selection"] = Field(
+        "all", description="Compute over all samples or over the current selection."
+    )
+    targets: list[str] | None = column_option(
+        "Numeric columns compared with the latent dims (default: every parameter and numeric"
+        " metadata column)."
+    )
+
+
+class DecodedImageOptions(ViewOptions):
+    """How the views of decoded images (traversal, interpolation) draw them."""
+
+    cmap: Literal["gray", "viridis", "magma", "inferno", "cividis", "RdBu"] = Field(
+        "gray", description="Colour map of one-channel images."
+    )
+    channel: str | None = Field(
+        None, description='Channel shown: "rgb" or a channel number (default: the first choice).'
+    )
+    size: int = Field(64, ge=24, le=256, description="Width in pixels of each image.")
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class TraversalOptions(DecodedImageOptions):
+    """Decoded images along each latent dim through the focus sample (needs dataset.decoder)."""
+
+    dims: list[str] | None = column_option(
+        "Latent dims varied, one row each (default: every latent dim, at most 32)."
+    )
+    steps: int = Field(7, ge=3, le=15, description="Decoded images per row.")
+    percentile: float = Field(
+        1.0, ge=0, lt=50, description="Each dim runs from this percentile to 100 minus it."
+    )
+
+
+class InterpolationOptions(DecodedImageOptions):
+    """Decoded images on the straight line between two samples' latents (needs a decoder)."""
+
+    steps: int = Field(8, ge=2, le=32, description="Decoded images from A to B, both included.")
+    a: int | None = Field(None, ge=0, description="Sample A (default: sample 0).")
+    b: int | None = Field(None, ge=0, description="Sample B (default: sample 1).")
+    follow_focus: bool = Field(
+        True, description="A focus change moves B to A and makes the focus B."
+    )
+
+
+class EmbeddingOptions(ViewOptions):
+    """A 2-D embedding of the latent vectors (PCA, t-SNE, UMAP, Isomap, MDS), linked views."""
+
+    method: Literal["pca", "tsne", "umap", "isomap", "mds"] = Field(
+        "pca",
+        description="Method shown when the panel opens; PCA is computed at once, the others only"
+        " if already cached (`latent-dash precompute CONFIG`), else on Run.",
+    )
+    n_neighbors: int = Field(15, ge=2, le=200, description="UMAP and Isomap neighbours.")
+    perplexity: float = Field(30.0, gt=0, le=500, description="t-SNE perplexity.")
+    min_dist: float = Field(0.1, ge=0, le=1, description="UMAP minimum distance.")
+    metric: Literal["euclidean", "cosine"] = Field(
+        "euclidean", description="Distance between latent vectors (t-SNE, UMAP, Isomap, MDS)."
+    )
+    seed: int = Field(0, ge=0, description="Random seed (t-SNE, UMAP).")
+    on: Literal["all", "selection"] = Field(
+        "all", description="Embed all samples, or only the current selection (on Run)."
+    )
+    color: str | None = column_option(
+        "Column that colours the points (default: the first metadata column, if any)."
+    )
+
+
 # canonical kind -> (human label, NDDAV and other aliases, options model)
 KINDS: dict[str, tuple[str, tuple[str, ...], type[ViewOptions]]] = {
     "parcoords": ("Parallel coordinates", ("Parallel Coordinate", "parallel"), ParcoordsOptions),
@@ -81,11 +205,15 @@ KINDS: dict[str, tuple[str, tuple[str, ...], type[ViewOptions]]] = {
     "splom": ("Scatterplot matrix", ("Scatterplot Matrix", "scatter matrix"), SplomOptions),
     "images": ("Images", ("Image", "gallery"), ImagesOptions),
     "table": ("Table", ("Table",), ViewOptions),
-    "embedding": ("Embedding", ("DimReduction", "Dimension Reduction"), ViewOptions),
-    "clusters": ("Clusters", ("Clustering",), ViewOptions),
-    "neighbors": ("Neighbours", ("Neighborhood", "neighbours", "Neighbourhood"), ViewOptions),
-    "filters": ("Filters", ("Filtering", "filter"), ViewOptions),
-    "correlation": ("Correlation", ("FuncDistance",), ViewOptions),
+    "embedding": ("Embedding", ("DimReduction", "Dimension Reduction"), EmbeddingOptions),
+    "clusters": ("Clusters", ("Clustering",), ClustersOptions),
+    "neighbors": (
+        "Neighbours",
+        ("Neighborhood", "neighbours", "Neighbourhood"),
+        NeighborsOptions,
+    ),
+    "filters": ("Filters", ("Filtering", "filter"), FiltersOptions),
+    "correlation": ("Correlation", ("FuncDistance",), CorrelationOptions),
     "topology": (
         "Topological spine",
         ("Topological Spine", "Topological Multi-Spine"),
@@ -94,6 +222,16 @@ KINDS: dict[str, tuple[str, tuple[str, ...], type[ViewOptions]]] = {
     "projection": ("Dynamic projection", ("DynamicProjection",), ViewOptions),
     "viewgraph": ("View graph", ("ViewGraph", "OptimalAxisAlign"), ViewOptions),
     "peakshape": ("Peak shape", ("PeakShape",), ViewOptions),
+    "traversal": (
+        "Latent traversal",
+        ("Latent Traversal", "traverse", "LatentTraversal"),
+        TraversalOptions,
+    ),
+    "interpolation": (
+        "Interpolation",
+        ("Latent Interpolation", "interpolate", "LatentInterpolation"),
+        InterpolationOptions,
+    ),
 }
 
 

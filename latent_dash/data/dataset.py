@@ -15,6 +15,7 @@ import pandas as pd
 
 from latent_dash.config import LoadedConfig, Source
 from latent_dash.data.loaders import SourceError, read_matrix, read_table
+from latent_dash.decoding import Decoder, load_decoder
 from latent_dash.errors import ConfigError, Problem
 from latent_dash.kinds import column_fields, options_model
 
@@ -53,6 +54,7 @@ class Dataset:
     source_rows: np.ndarray | None = None  # kept row -> file row, when rows were dropped
     warnings: list[str] = field(default_factory=list)
     derived: dict[str, np.ndarray] = field(default_factory=dict)  # computed columns, (N,) each
+    decoder: Decoder | None = None  # dataset.decoder, loaded and checked (latent_dash.decoding)
 
     def with_derived(self, columns: dict[str, np.ndarray]) -> Dataset:
         """The same dataset plus computed columns (cluster labels, embedding coordinates)."""
@@ -388,6 +390,10 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
         source_rows=source_rows,
         warnings=warnings,
     )
+    if cfg.decoder is not None:  # tried on the first latent row; only a config names one
+        dataset.decoder = load_decoder(
+            cfg.decoder, loaded.folder, dataset.latent, image_shape, file
+        )
     check_view_columns(loaded, dataset)
     return dataset
 

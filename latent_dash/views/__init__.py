@@ -15,10 +15,37 @@ from dash import Dash, html
 from latent_dash.config import ViewSpec
 from latent_dash.data import Dataset
 from latent_dash.kinds import kind_label
-from latent_dash.views import images, parcoords, scatter, splom, table
+from latent_dash.views import (
+    clusters,
+    correlation,
+    embedding,
+    filters,
+    images,
+    interpolation,
+    neighbors,
+    parcoords,
+    scatter,
+    splom,
+    table,
+    traversal,
+)
 
 VIEW_MODULES: dict[str, ModuleType] = {
-    m.KIND: m for m in (scatter, parcoords, splom, table, images)
+    m.KIND: m
+    for m in (
+        scatter,
+        parcoords,
+        splom,
+        table,
+        images,
+        neighbors,
+        filters,
+        correlation,
+        clusters,
+        traversal,
+        interpolation,
+        embedding,
+    )
 }
 
 

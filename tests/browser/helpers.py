@@ -168,5 +168,9 @@ def hover_point(dash_duo, panel: str, sample: int) -> None:
 
     x, y = point_position(dash_duo, panel, sample)
     plot = dash_duo.find_element(f"{panel} .js-plotly-plot")
-    (ActionChains(dash_duo.driver).move_to_element_with_offset(plot, int(x) + 3, int(y))
-     .move_by_offset(-3, 0).perform())
+    (
+        ActionChains(dash_duo.driver)
+        .move_to_element_with_offset(plot, int(x) + 3, int(y))
+        .move_by_offset(-3, 0)
+        .perform()
+    )

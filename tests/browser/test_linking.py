@@ -224,13 +224,18 @@ def test_hover_card_and_click_focus(dash_duo, small_config: Path):
     card = dash_duo.find_element(".dash-tooltip").text
     _, dataset = open_config(small_config)
     assert f"drive = {dataset.column('drive')[17]:.4g}" in card
-    wait_until(lambda: dash_duo.driver.execute_script(
-        "const i = document.querySelector('.dash-tooltip img'); return i && i.naturalWidth > 0"))
+    wait_until(
+        lambda: dash_duo.driver.execute_script(
+            "const i = document.querySelector('.dash-tooltip img'); return i && i.naturalWidth > 0"
+        )
+    )
     # a click makes the sample the focus: the scatter rings it
     from selenium.webdriver.common.action_chains import ActionChains
 
     ActionChains(dash_duo.driver).click().perform()
-    ring = ("const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');"
-            "const f = gd.data.find((t) => t.meta === 'focus'); return Array.from(f.x || []);")
+    ring = (
+        "const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');"
+        "const f = gd.data.find((t) => t.meta === 'focus'); return Array.from(f.x || []);"
+    )
     x = wait_until(lambda: dash_duo.driver.execute_script(ring, SC))
     assert x == [pytest.approx(float(dataset.column("z0")[17]), rel=1e-5)]

@@ -1,0 +1,282 @@
+"""Latent interpolation: decoded images on the straight line between two samples' latents.
+
+Samples A and B are two number inputs. While "follow focus" is on, each focus change moves B to
+A and makes the new focus B, so the panel shows the path from the previous focus to the current
+one; "focus → A" / "focus → B" set one end explicitly. The strip holds A's real image, `steps`
+decoded images from A's latent to B's (both ends included: the first and last are the two
+samples' reconstructions) and B's real image, all on the dataset's display scale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+from dash import MATCH, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from latent_dash.data import Dataset
+from latent_dash.decoding import decode, has_decoder, interpolation_latents
+from latent_dash.imaging import COLORMAPS
+from latent_dash.views.common import dataset_for, labelled
+from latent_dash.views.traversal import (
+    NO_DECODER,
+    choose_channel,
+    decoded_channels,
+    decoded_uris,
+    figure,
+    image_style,
+    real_uri,
+)
+
+KIND = "interpolation"
+MAX_STEPS = 32
+
+
+class ids:
+    """Pattern-matching ids: one set of callbacks serves every interpolation panel."""
+
+    @staticmethod
+    def part(view: Any, part: str) -> dict[str, Any]:
+        return {"kind": KIND, "part": part, "view": view}
+
+
+def valid_sample(dataset: Dataset, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < dataset.n
+
+
+def interpolation_strip(
+    dataset: Dataset, a: int, b: int, steps: int, channel: str, cmap: str, size: int
+) -> tuple[list, str]:
+    """(strip children, caption): real A, the decoded path A -> B, real B."""
+    path = interpolation_latents(dataset.latent[a], dataset.latent[b], steps)
+    uris = decoded_uris(dataset, decode(dataset, path), channel, cmap, size)
+    cells = [
+        html.Img(
+            src=uri,
+            title=f"t = {t:.3g}",
+            style=image_style(size),
+            className="interpolation-cell",
+        )
+        for uri, t in zip(uris, np.linspace(0.0, 1.0, steps), strict=True)
+    ]
+    ends = [
+        figure(
+            real_uri(dataset, s, channel, cmap, size), f"{name}: {s}", size, f"interpolation-{name}"
+        )
+        for name, s in (("A", a), ("B", b))
+    ]
+    strip = [
+        ends[0],
+        html.Div(cells, className="interpolation-path"),
+        ends[1],
+    ]
+    distance = float(np.linalg.norm(dataset.latent[b] - dataset.latent[a]))
+    text = (
+        f"{steps} decoded points on the straight line from sample {a} to sample {b} in latent "
+        f"space (distance {distance:.3g}); the first and last are the two samples' "
+        "reconstructions" + (", beside their real images." if dataset.has_images else ".")
+    )
+    return [s for s in strip if s is not None], text
+
+
+def render(dataset: Dataset, a: Any, b: Any, steps: Any, channel: str, cmap: str, size: int):
+    if not (valid_sample(dataset, a) and valid_sample(dataset, b)):
+        return [], f"Give A and B as sample indices from 0 to {dataset.n - 1}."
+    if not isinstance(steps, int) or not 2 <= steps <= MAX_STEPS:
+        return [], f"Steps must be a whole number from 2 to {MAX_STEPS}."
+    try:
+        return interpolation_strip(dataset, a, b, steps, channel, cmap, size)
+    except Exception as exc:  # a user's decoder failing on some latent values
+        return [], f"Decoding failed: {type(exc).__name__}: {exc}"
+
+
+def _sample_input(view_id: str, part: str, value: int, n: int) -> dbc.Input:
+    return dbc.Input(
+        id=ids.part(view_id, part),
+        type="number",
+        min=0,
+        max=n - 1,
+        step=1,
+        value=value,
+        debounce=True,
+        size="sm",
+        className="interpolation-sample",
+    )
+
+
+def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+    if not has_decoder(dataset):
+        return html.Div(NO_DECODER, className="interpolation-none text-muted")
+    channels = decoded_channels(dataset)
+    channel = choose_channel(dataset, options.get("channel"))
+    cmap = options.get("cmap", "gray")
+    steps = int(options.get("steps", 8))
+    size = int(options.get("size", 64))
+    a = options.get("a", 0)
+    b = options.get("b", min(1, dataset.n - 1))
+    notes = [
+        f"{name} = {value} is not a sample (0 to {dataset.n - 1}); using {fallback}"
+        for name, value, fallback in (("a", a, 0), ("b", b, min(1, dataset.n - 1)))
+        if not valid_sample(dataset, value)
+    ]
+    a = a if valid_sample(dataset, a) else 0
+    b = b if valid_sample(dataset, b) else min(1, dataset.n - 1)
+    strip, text = render(dataset, a, b, steps, channel, cmap, size)
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                labelled(
+                    "sample A",
+                    dbc.InputGroup(
+                        [
+                            _sample_input(view_id, "a", a, dataset.n),
+                            dbc.Button(
+                                "focus \u2192 A",
+                                id=ids.part(view_id, "use-a"),
+                                color="secondary",
+                                outline=True,
+                            ),
+                        ],
+                        size="sm",
+                    ),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "sample B",
+                    dbc.InputGroup(
+                        [
+                            _sample_input(view_id, "b", b, dataset.n),
+                            dbc.Button(
+                                "focus \u2192 B",
+                                id=ids.part(view_id, "use-b"),
+                                color="secondary",
+                                outline=True,
+                            ),
+                        ],
+                        size="sm",
+                    ),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "steps",
+                    dbc.Input(
+                        id=ids.part(view_id, "steps"),
+                        type="number",
+                        min=2,
+                        max=MAX_STEPS,
+                        step=1,
+                        value=steps,
+                        debounce=True,
+                        size="sm",
+                        className="interpolation-steps",
+                    ),
+                ),
+                width=2,
+            ),
+            dbc.Col(
+                labelled(
+                    "colour map",
+                    dcc.Dropdown(
+                        list(COLORMAPS), cmap, id=ids.part(view_id, "cmap"), clearable=False
+                    ),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "channel",
+                    dcc.Dropdown(
+                        channels, channel, id=ids.part(view_id, "channel"), clearable=False
+                    ),
+                ),
+                style=None if len(channels) > 1 else {"display": "none"},
+            ),
+        ],
+        className="g-2 view-controls",
+    )
+    return html.Div(
+        [
+            controls,
+            dbc.Switch(
+                id=ids.part(view_id, "follow"),
+                label="follow focus (B \u2192 A, focus \u2192 B)",
+                value=bool(options.get("follow_focus", True)),
+                className="interpolation-follow",
+            ),
+            *[html.Div(note, className="interpolation-note text-warning") for note in notes],
+            html.Div(strip, id=ids.part(view_id, "strip"), className="interpolation-strip"),
+            html.Div(text, id=ids.part(view_id, "caption"), className="interpolation-caption"),
+            dcc.Store(id=ids.part(view_id, "settings"), data={"size": size}),
+        ],
+        className="view-body interpolation-body",
+    )
+
+
+# A focus change (while following) shifts B to A and puts the focus in B; the buttons copy the
+# focus into one end. All in the browser: the numbers then drive the one server callback.
+PICK_ENDS = """
+function (focus, useA, useB, follow, a, b) {
+    const nu = dash_clientside.no_update;
+    const ctx = dash_clientside.callback_context;
+    const trigger = ctx.triggered_id;
+    if (focus === null || focus === undefined || !trigger) { return [nu, nu]; }
+    if (trigger === "focus") {
+        if (!follow || focus === b) { return [nu, nu]; }
+        return [b, focus];
+    }
+    if (trigger.part === "use-a") { return focus === a ? [nu, nu] : [focus, nu]; }
+    if (trigger.part === "use-b") { return focus === b ? [nu, nu] : [nu, focus]; }
+    return [nu, nu];
+}
+"""
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    app.clientside_callback(
+        PICK_ENDS,
+        Output(ids.part(MATCH, "a"), "value"),
+        Output(ids.part(MATCH, "b"), "value"),
+        Input("focus", "data"),
+        Input(ids.part(MATCH, "use-a"), "n_clicks"),
+        Input(ids.part(MATCH, "use-b"), "n_clicks"),
+        State(ids.part(MATCH, "follow"), "value"),
+        State(ids.part(MATCH, "a"), "value"),
+        State(ids.part(MATCH, "b"), "value"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.part(MATCH, "strip"), "children"),
+        Output(ids.part(MATCH, "caption"), "children"),
+        Input(ids.part(MATCH, "a"), "value"),
+        Input(ids.part(MATCH, "b"), "value"),
+        Input(ids.part(MATCH, "steps"), "value"),
+        Input(ids.part(MATCH, "cmap"), "value"),
+        Input(ids.part(MATCH, "channel"), "value"),
+        State(ids.part(MATCH, "settings"), "data"),
+        State("config-key", "data"),
+        prevent_initial_call=True,  # the layout holds the first strip
+    )
+    def redraw(a, b, steps, cmap, channel, settings: dict, config_key: str):
+        dataset = dataset_for(menu, config_key)
+        if not has_decoder(dataset):
+            raise PreventUpdate
+        return render(
+            dataset,
+            a,
+            b,
+            steps,
+            choose_channel(dataset, channel),
+            cmap if cmap in COLORMAPS else "gray",
+            int(settings.get("size", 64)),
+        )
+
+    app.clientside_callback(
+        "function (channel) { return channel === 'rgb'; }",
+        Output(ids.part(MATCH, "cmap"), "disabled"),
+        Input(ids.part(MATCH, "channel"), "value"),
+    )

@@ -33,7 +33,7 @@ def main(out: Path) -> None:
     options.binary_location = "/usr/bin/chromium"
     for flag in (
         "--headless=new",
-        "--window-size=1600,1500",
+        "--window-size=1600,2600",
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",

@@ -97,13 +97,8 @@ def rows_over(
     rows = np.flatnonzero(mask)
     words = f"{count:,} selected samples"
     if count < corr.MIN_ROWS:
-        return (
-            rows,
-            words,
-            (
-                f"Only {count} selected: select at least {corr.MIN_ROWS} samples to compute over them."
-            ),
-        )
+        advice = f"select at least {corr.MIN_ROWS} samples to compute over them"
+        return rows, words, f"Only {count} selected: {advice}."
     return rows, words, None
 
 

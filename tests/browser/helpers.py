@@ -127,9 +127,14 @@ def wait_until(condition, timeout: float = 6.0):
     """Wait for condition() to be truthy; returns its value."""
     import time
 
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     end = time.monotonic() + timeout
     while True:
-        value = condition()
+        try:
+            value = condition()
+        except (StaleElementReferenceException, NoSuchElementException):
+            value = None  # the page redrew under us: look again
         if value or time.monotonic() > end:
             assert value, "condition not met in time"
             return value

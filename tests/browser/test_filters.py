@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -62,7 +63,12 @@ def until(dash_duo, condition, timeout: float = 8):
         except Exception:
             return False
 
-    return WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.05).until(check)
+    return WebDriverWait(
+        dash_duo.driver,
+        timeout,
+        poll_frequency=0.05,
+        ignored_exceptions=(StaleElementReferenceException,),
+    ).until(check)
 
 
 def slider(dash_duo, column: str):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash.app import create_app
@@ -60,7 +61,12 @@ def go_to_page(dash_duo, label: str) -> None:
 
 
 def until(dash_duo, condition, timeout: float = 6) -> None:
-    WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.05).until(lambda _: condition())
+    WebDriverWait(
+        dash_duo.driver,
+        timeout,
+        poll_frequency=0.05,
+        ignored_exceptions=(StaleElementReferenceException,),
+    ).until(lambda _: condition())
 
 
 def wait_loaded(dash_duo, selector: str) -> None:

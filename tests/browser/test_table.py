@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash import selection_store
@@ -79,7 +80,12 @@ def wait_for(dash_duo, condition, timeout: float = 8):
         except Exception:
             return False
 
-    return WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.1).until(check)
+    return WebDriverWait(
+        dash_duo.driver,
+        timeout,
+        poll_frequency=0.1,
+        ignored_exceptions=(StaleElementReferenceException,),
+    ).until(check)
 
 
 def loaded(dash_duo, count: int, first: int = 120) -> dict | bool:

@@ -6,13 +6,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import dash_bootstrap_components as dbc
 import numpy as np
-from dash import html, no_update
+from dash import dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.data import Dataset, open_config
+from latent_dash.imaging import COLORMAPS
 from latent_dash.routes import thumbnail_url
 
 SOURCE_LABELS = {
@@ -119,3 +121,24 @@ def hover_card(
     if dataset.has_images:
         body.insert(0, html.Img(src=thumbnail_url(config_key, index), className="hover-image"))
     return True, hovered.get("bbox"), html.Div(body, className="hover-card")
+
+
+def image_look_controls(
+    cmap_id: dict,
+    channel_id: dict,
+    cmap: str,
+    channel: str,
+    channels: list[str],
+    channel_class: str | None = None,
+) -> list:
+    """Colour-map and channel pickers of the image views (the channel one only with channels)."""
+    return [
+        dbc.Col(
+            labelled("colour map", dcc.Dropdown(list(COLORMAPS), cmap, id=cmap_id, clearable=False))
+        ),
+        dbc.Col(
+            labelled("channel", dcc.Dropdown(channels, channel, id=channel_id, clearable=False)),
+            className=channel_class,
+            style=None if len(channels) > 1 else {"display": "none"},
+        ),
+    ]

@@ -25,7 +25,6 @@ from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from latent_dash import selection_store
 from latent_dash.data import Dataset
 from latent_dash.imaging import (
-    COLORMAPS,
     channel_choices,
     colormap_lut,
     display_range,
@@ -37,7 +36,7 @@ from latent_dash.imaging import (
     to_rgb,
 )
 from latent_dash.routes import thumbnail_url
-from latent_dash.views.common import SOURCE_LABELS, dataset_for, labelled
+from latent_dash.views.common import SOURCE_LABELS, dataset_for, image_look_controls, labelled
 
 KIND = "images"
 INDEX = "#index"  # the sort choice "sample index" (never a column name: those come from files)
@@ -307,23 +306,13 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     colormap_lut(cmap)  # built once per process (~30 ms): not on the first selection's clock
     controls = dbc.Row(
         [
-            dbc.Col(
-                labelled(
-                    "colour map",
-                    dcc.Dropdown(
-                        list(COLORMAPS), cmap, id=ids.part(view_id, "cmap"), clearable=False
-                    ),
-                )
-            ),
-            dbc.Col(
-                labelled(
-                    "channel",
-                    dcc.Dropdown(
-                        channels, channel, id=ids.part(view_id, "channel"), clearable=False
-                    ),
-                ),
-                className="images-channel",
-                style=None if len(channels) > 1 else {"display": "none"},
+            *image_look_controls(
+                ids.part(view_id, "cmap"),
+                ids.part(view_id, "channel"),
+                cmap,
+                channel,
+                channels,
+                channel_class="images-channel",
             ),
             dbc.Col(
                 labelled(

@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder, interpolation_latents
 from latent_dash.imaging import COLORMAPS
-from latent_dash.views.common import dataset_for, labelled
+from latent_dash.views.common import dataset_for, image_look_controls, labelled
 from latent_dash.views.traversal import (
     NO_DECODER,
     choose_channel,
@@ -178,22 +178,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 ),
                 width=2,
             ),
-            dbc.Col(
-                labelled(
-                    "colour map",
-                    dcc.Dropdown(
-                        list(COLORMAPS), cmap, id=ids.part(view_id, "cmap"), clearable=False
-                    ),
-                )
-            ),
-            dbc.Col(
-                labelled(
-                    "channel",
-                    dcc.Dropdown(
-                        channels, channel, id=ids.part(view_id, "channel"), clearable=False
-                    ),
-                ),
-                style=None if len(channels) > 1 else {"display": "none"},
+            *image_look_controls(
+                ids.part(view_id, "cmap"), ids.part(view_id, "channel"), cmap, channel, channels
             ),
         ],
         className="g-2 view-controls",

@@ -37,7 +37,7 @@ from latent_dash.imaging import (
     pick_channel,
     to_rgb,
 )
-from latent_dash.views.common import dataset_for, labelled
+from latent_dash.views.common import dataset_for, image_look_controls, labelled
 
 KIND = "traversal"
 MAX_ROWS = 32  # latent dims shown by default (a 100-D latent would be a wall of images)
@@ -319,22 +319,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 ),
                 width=2,
             ),
-            dbc.Col(
-                labelled(
-                    "colour map",
-                    dcc.Dropdown(
-                        list(COLORMAPS), cmap, id=ids.part(view_id, "cmap"), clearable=False
-                    ),
-                )
-            ),
-            dbc.Col(
-                labelled(
-                    "channel",
-                    dcc.Dropdown(
-                        channels, channel, id=ids.part(view_id, "channel"), clearable=False
-                    ),
-                ),
-                style=None if len(channels) > 1 else {"display": "none"},
+            *image_look_controls(
+                ids.part(view_id, "cmap"), ids.part(view_id, "channel"), cmap, channel, channels
             ),
         ],
         className="g-2 view-controls",

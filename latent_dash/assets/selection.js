@@ -182,6 +182,7 @@
             patch.assign(["data", t, "y"], fy);
             return;
           }
+          if (trace.meta === "grid") return; // invisible click targets, no samples
           if (!mask) {
             patch.assign(["data", t, "selectedpoints"], null);
             return;

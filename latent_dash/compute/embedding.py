@@ -146,6 +146,22 @@ def _pca(x: np.ndarray, p: dict[str, Any], progress: Progress) -> np.ndarray:
     return PCA(n_components=2, svd_solver="full").fit_transform(x)
 
 
+def pca_plane(latent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (D,), axes (2, D)) of the PCA plane as drawn: a point (a, b) of the PCA embedding
+    of all samples is the latent vector mean + [a, b] @ axes (the inverse transform)."""
+    from sklearn.decomposition import PCA
+
+    key = cache.fingerprint(latent)
+    if key not in _PLANES:
+        # fitted exactly as compute_embedding fits it, so the axes match the drawn coordinates
+        model = PCA(n_components=2, svd_solver="full").fit(np.ascontiguousarray(latent, np.float32))
+        _PLANES[key] = (model.mean_.astype(np.float64), model.components_.astype(np.float64))
+    return _PLANES[key]
+
+
+_PLANES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _tsne(x: np.ndarray, p: dict[str, Any], progress: Progress) -> np.ndarray:
     from openTSNE import TSNE
 

@@ -64,6 +64,8 @@ from latent_dash import selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import embedding as compute
 from latent_dash.data import Dataset
+from latent_dash.decoding import decode, has_decoder
+from latent_dash.imaging import channel_choices
 from latent_dash.storage import disk_cache
 from latent_dash.views.common import (
     column_options,
@@ -73,6 +75,7 @@ from latent_dash.views.common import (
     visible_rows,
 )
 from latent_dash.views.scatter import focus_trace, point_traces, register_linking, scatter_layout
+from latent_dash.views.traversal import decoded_uris
 
 KIND = "embedding"
 POLL_MS = 400  # how often the browser asks a running job for progress
@@ -81,6 +84,10 @@ PARAMS = ("n_neighbors", "perplexity", "min_dist", "metric", "seed")
 HIDDEN = {"display": "none"}
 CANCELLED = "cancelled"
 log = logging.getLogger(__name__)
+
+
+GRID_STEPS = 40  # invisible click targets per axis over the PCA plane
+DECODED_SIZE = 128
 
 
 class ids:
@@ -230,7 +237,46 @@ def figure_of(
         coords, note = None, "The result does not fit this dataset: press Run"
     columns = result["columns"] if result and coords is not None else None
     revision = result["key"] if result and coords is not None else "empty"
-    return build_figure(dataset, coords, columns, color, selected, visible, revision, note)
+    figure = build_figure(dataset, coords, columns, color, selected, visible, revision, note)
+    if coords is not None and decodable(dataset, result):
+        figure.add_trace(click_grid(coords))
+        *points, focus, grid = figure.data
+        figure.data = (*points, grid, focus)  # the focus ring stays the last trace
+    return figure
+
+
+def decodable(dataset: Dataset, result: dict | None) -> bool:
+    """Any point of this embedding can be decoded: a PCA of all samples, and a decoder."""
+    return (
+        bool(result) and result["method"] == "pca" and not result["subset"] and has_decoder(dataset)
+    )
+
+
+def click_grid(coords: np.ndarray, steps: int = GRID_STEPS) -> go.Scattergl:
+    """Invisible points over the whole plane, so a click anywhere reports where it landed."""
+    lo, hi = np.nanmin(coords, axis=0), np.nanmax(coords, axis=0)
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    invisible = {"marker": {"opacity": 0}}
+    return go.Scattergl(
+        x=gx.ravel().astype(np.float32), y=gy.ravel().astype(np.float32), mode="markers",
+        meta="grid", showlegend=False, hoverinfo="none", marker={"size": 14, "opacity": 0},
+        selected=invisible, unselected=invisible,
+    )  # fmt: skip
+
+
+def decoded_point(dataset: Dataset, config_key: str, x: float, y: float) -> html.Div:
+    """The image the decoder makes of the latent point behind (x, y) of the PCA plane."""
+    mean, axes = compute.pca_plane(dataset.latent)
+    latent = mean + np.array([x, y]) @ axes
+    image = decode(dataset, latent[None, :].astype(np.float32))
+    [uri] = decoded_uris(dataset, image, channel_choices(dataset)[0], "gray", DECODED_SIZE)
+    return html.Div(
+        [
+            html.Img(src=uri, className="embedding-decoded-image", alt="decoded point"),
+            html.Small(f"decoded from the PCA plane at ({x:.3g}, {y:.3g})"),
+        ],
+        className="embedding-decoded-card",
+    )
 
 
 # --- layout --------------------------------------------------------------------------------------
@@ -335,6 +381,12 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         ],
         className="embedding-actions",
     )
+    decoded = None
+    if has_decoder(dataset):
+        decoded = html.Div(
+            "With PCA of all samples, click anywhere on the plane to decode that point.",
+            id=ids.part(view_id, "decoded"), className="embedding-decoded text-muted small",
+        )  # fmt: skip
     graph = dcc.Graph(
         id=ids.graph(view_id),
         figure=figure_of(dataset, result, color, note=note),
@@ -348,6 +400,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             _param_controls(view_id, options, method),
             actions,
             graph,
+            decoded,
             dcc.Store(id=ids.part(view_id, "result"), data=result),
             dcc.Store(id=ids.part(view_id, "request"), data=None),
             dcc.Store(id=ids.part(view_id, "token"), data=None),
@@ -645,6 +698,21 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if not clicks or not token:
             raise PreventUpdate
         return "Cancelling…" if jobs.cancel(token) else no_update
+
+    @app.callback(
+        Output(ids.part(MATCH, "decoded"), "children"),
+        Input(ids.graph(MATCH), "clickData"),
+        State(ids.part(MATCH, "result"), "data"),
+        State("config-key", "data"),
+        prevent_initial_call=True,
+    )
+    def decode_click(click: dict | None, result: dict | None, config_key: str):
+        """A click on the PCA plane (a sample or empty space) decodes the point under it."""
+        dataset = dataset_for(menu, config_key)
+        points = (click or {}).get("points") or []
+        if not points or not decodable(dataset, result):
+            raise PreventUpdate
+        return decoded_point(dataset, config_key, float(points[0]["x"]), float(points[0]["y"]))
 
     @app.callback(
         Output(ids.graph(MATCH), "figure"),

@@ -106,3 +106,41 @@ def test_interpolation_ends_are_the_samples_reconstructions(dash_duo, config: Pa
     shown = sources(dash_duo, cells)
     assert [shown[0], shown[-1]] == ends(10, 17)
     assert dash_duo.get_logs() == []
+
+
+def test_a_click_on_the_pca_plane_decodes_that_point(dash_duo, tmp_path: Path):
+    """Empty space too: the decoded image is that of mean + (x, y) @ PCA axes."""
+    import numpy as np
+
+    from latent_dash.compute.embedding import pca_plane
+
+    write_decoder(tmp_path / "decoder.npz")
+    config = decoder_config(
+        tmp_path,
+        "decoder.npz",
+        layout={"row": ["embedding"]},
+        views={"embedding": {"method": "pca"}},
+    )
+    serve(dash_duo, create_app(config, warm_up=False))
+    plot = dash_duo.wait_for_element(".view-embedding .js-plotly-plot")
+    dash_duo.wait_for_contains_text(".embedding-decoded", "click anywhere")
+    # the grid's first point, a corner of the data's range where no sample lies
+    corner = """
+    const gd = document.querySelector('.view-embedding .js-plotly-plot');
+    const lib = window.dash_clientside.latent_dash;
+    const t = gd.data.find((d) => d.meta === 'grid');
+    const x = lib.arrayOf(t.x)[0], y = lib.arrayOf(t.y)[0];
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    return [x, y, xa._offset + xa.l2p(x), ya._offset + ya.l2p(y)];
+    """
+    x, y, px, py = wait_until(lambda: dash_duo.driver.execute_script(corner))
+    ActionChains(dash_duo.driver).move_to_element_with_offset(
+        plot, int(px), int(py)
+    ).click().perform()
+    dash_duo.wait_for_contains_text(".embedding-decoded", "decoded from the PCA plane at")
+    _, dataset = open_config(config)
+    mean, axes = pca_plane(dataset.latent)
+    image = decode(dataset, (mean + np.array([x, y]) @ axes)[None, :].astype(np.float32))
+    [expected] = decoded_uris(dataset, image, "0", "gray", 128)
+    assert dash_duo.find_element(".embedding-decoded-image").get_attribute("src") == expected
+    assert plot is not None and dash_duo.get_logs() == []

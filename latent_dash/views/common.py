@@ -142,3 +142,11 @@ def image_look_controls(
             style=None if len(channels) > 1 else {"display": "none"},
         ),
     ]
+
+
+def number_box(label: str, box_id: dict, value: int, low: int, high: int, name: str) -> html.Div:
+    """A small labelled whole-number input that reports on Enter or blur (debounced)."""
+    return labelled(label, dbc.Input(
+        id=box_id, type="number", min=low, max=high, step=1, value=value, debounce=True,
+        size="sm", className=name,
+    ))  # fmt: skip

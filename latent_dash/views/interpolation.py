@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder, interpolation_latents
 from latent_dash.imaging import COLORMAPS
-from latent_dash.views.common import dataset_for, image_look_controls, labelled
+from latent_dash.views.common import dataset_for, image_look_controls, labelled, number_box
 from latent_dash.views.traversal import (
     NO_DECODER,
     choose_channel,
@@ -162,19 +162,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 )
             ),
             dbc.Col(
-                labelled(
-                    "steps",
-                    dbc.Input(
-                        id=ids.part(view_id, "steps"),
-                        type="number",
-                        min=2,
-                        max=MAX_STEPS,
-                        step=1,
-                        value=steps,
-                        debounce=True,
-                        size="sm",
-                        className="interpolation-steps",
-                    ),
+                number_box(
+                    "steps", ids.part(view_id, "steps"), steps, 2, MAX_STEPS, "interpolation-steps"
                 ),
                 width=2,
             ),

@@ -37,7 +37,7 @@ from latent_dash.imaging import (
     pick_channel,
     to_rgb,
 )
-from latent_dash.views.common import dataset_for, image_look_controls, labelled
+from latent_dash.views.common import dataset_for, image_look_controls, labelled, number_box
 
 KIND = "traversal"
 MAX_ROWS = 32  # latent dims shown by default (a 100-D latent would be a wall of images)
@@ -303,20 +303,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 md=6,
             ),
             dbc.Col(
-                labelled(
-                    "steps",
-                    dbc.Input(
-                        id=ids.part(view_id, "steps"),
-                        type="number",
-                        min=3,
-                        max=15,
-                        step=1,
-                        value=steps,
-                        debounce=True,
-                        size="sm",
-                        className="traversal-steps",
-                    ),
-                ),
+                number_box("steps", ids.part(view_id, "steps"), steps, 3, 15, "traversal-steps"),
                 width=2,
             ),
             *image_look_controls(

@@ -30,7 +30,7 @@ from latent_dash import selection_store
 from latent_dash.compute import correlation as corr
 from latent_dash.data import Dataset
 from latent_dash.views import scatter
-from latent_dash.views.common import dataset_for
+from latent_dash.views.common import dataset_for, visible_rows
 
 KIND = "correlation"
 ANNOTATE_MAX_CELLS = 300  # values written in the cells up to this many cells
@@ -84,15 +84,25 @@ def target_matrix(dataset: Dataset, names: list[str]) -> np.ndarray:
 
 
 def rows_over(
-    dataset: Dataset, over: str, selection: dict | None
+    dataset: Dataset, over: str, selection: dict | None, visible: np.ndarray | None = None
 ) -> tuple[np.ndarray | None, str, str | None]:
-    """(rows or None for all, what they are in words, a problem that stops the computation)."""
+    """(rows or None for all, what they are in words, a problem that stops the computation).
+
+    `visible` (sample indices a filter lets through) restricts every choice to them.
+    """
     n = dataset.n
+    everyone = (
+        (None, f"all {n:,} samples") if visible is None
+        else (np.asarray(visible), f"the {len(visible):,} visible samples")
+    )  # fmt: skip
+    mask = selection_store.get((selection or {}).get("key"), n) if over == "selection" else None
     if over != "selection":
-        return None, f"all {n:,} samples", None
-    mask = selection_store.get((selection or {}).get("key"), n)
+        return *everyone, None
+    if visible is not None and mask is not None:
+        mask = mask & np.isin(np.arange(n), visible)
     if mask is None or not mask.any():
-        return None, f"all {n:,} samples (nothing is selected)", None
+        nothing = "nothing is selected" if visible is None else "nothing visible is selected"
+        return everyone[0], f"{everyone[1]} ({nothing})", None
     count = int(mask.sum())
     rows = np.flatnonzero(mask)
     words = f"{count:,} selected samples"
@@ -212,10 +222,15 @@ def caption(measure: str, words: str, rows: int, problem: str | None = None) -> 
 
 
 def figures(
-    dataset: Dataset, targets: list[str], measure: str, over: str, selection: dict | None
+    dataset: Dataset,
+    targets: list[str],
+    measure: str,
+    over: str,
+    selection: dict | None,
+    visible: np.ndarray | None = None,
 ) -> tuple[go.Figure, go.Figure, str]:
-    """Heatmap, R^2 bars and caption for one state of the controls."""
-    rows, words, problem = rows_over(dataset, over, selection)
+    """Heatmap, R^2 bars and caption for one state of the controls (over visible samples)."""
+    rows, words, problem = rows_over(dataset, over, selection, visible)
     matrix = r2 = None
     if problem is None:
         values = target_matrix(dataset, targets)
@@ -294,18 +309,20 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.part(MATCH, "measure"), "value"),
         Input(ids.part(MATCH, "over"), "value"),
         Input("selection", "data"),
+        Input("filter", "data"),
         State(ids.part(MATCH, "targets"), "data"),
         State("config-key", "data"),
         prevent_initial_call=True,
     )
-    def update(measure: str, over: str, selection: dict | None, targets: list, config_key: str):
+    def update(measure: str, over: str, selection, filtered, targets: list, config_key: str):
         if ctx.triggered_id == "selection" and over != "selection":
             raise PreventUpdate
         if measure not in MEASURE_LABELS or not targets:
             raise PreventUpdate
         dataset = dataset_for(menu, config_key)
         targets = [t for t in targets if t in {c.name for c in dataset.columns}]
-        heat, bars, text = figures(dataset, targets, measure, over, selection)
+        visible = visible_rows(dataset, filtered)
+        heat, bars, text = figures(dataset, targets, measure, over, selection, visible)
         only_measure = isinstance(ctx.triggered_id, dict) and ctx.triggered_id["part"] == "measure"
         return heat, no_update if only_measure else bars, text
 

@@ -233,3 +233,25 @@ def test_view_over_the_selection_uses_its_rows_or_says_it_is_too_small():
     selection = {"key": selection_store.put(mask), "count": 3, "n": 50}
     heat, bars, caption = view.figures(dataset, targets, "pearson", "selection", selection)
     assert caption.startswith("Only 3 selected") and heat.data == () and bars.data == ()
+
+
+def test_view_respects_the_filter():
+    """With a filter, "all samples" means the visible ones, and a selection is cut to them."""
+    from latent_dash import selection_store
+    from latent_dash.views import correlation as view
+
+    dataset = _dataset()
+    visible = np.arange(0, 50, 2)  # 25 of the 50 samples
+    rows, words, problem = view.rows_over(dataset, "all", None, visible)
+    assert problem is None and words == "the 25 visible samples"
+    np.testing.assert_array_equal(rows, visible)
+    mask = np.zeros(50, dtype=bool)
+    mask[:30] = True
+    key = selection_store.put(mask)
+    rows, words, _ = view.rows_over(dataset, "selection", {"key": key}, visible)
+    np.testing.assert_array_equal(rows, np.arange(0, 30, 2))
+    assert words == "15 selected samples"
+    _, _, caption = view.figures(
+        dataset, view.target_names(dataset), "pearson", "all", None, visible
+    )
+    assert caption.startswith("Pearson over the 25 visible samples")

@@ -179,3 +179,17 @@ def hover_point(dash_duo, panel: str, sample: int) -> None:
         .move_by_offset(-3, 0)
         .perform()
     )
+
+
+def until(dash_duo, condition, timeout: float = 8):
+    """Wait until condition() is truthy and return it; errors while the page redraws or a view
+    starts (a stale element, a script reading a plot not drawn yet) count as not yet."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def check(_driver):
+        try:
+            return condition()
+        except Exception:
+            return False
+
+    return WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.05).until(check)

@@ -8,13 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash.app import create_app
 from latent_dash.data import open_config
-from tests.browser.helpers import pick, serve
+from tests.browser.helpers import pick, serve, until
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.browser
@@ -52,23 +50,6 @@ def filters_config(small_config: Path) -> Path:
 
 def drawn(dash_duo, panel: str) -> int | None:
     return dash_duo.driver.execute_script(DRAWN_JS, panel)
-
-
-def until(dash_duo, condition, timeout: float = 8):
-    """Wait until condition() is truthy (errors while a view starts count as not yet)."""
-
-    def check(_driver):
-        try:
-            return condition()
-        except Exception:
-            return False
-
-    return WebDriverWait(
-        dash_duo.driver,
-        timeout,
-        poll_frequency=0.05,
-        ignored_exceptions=(StaleElementReferenceException,),
-    ).until(check)
 
 
 def slider(dash_duo, column: str):

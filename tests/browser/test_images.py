@@ -6,11 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash.app import create_app
-from tests.browser.helpers import box_select, pick, serve
+from tests.browser.helpers import box_select, pick, serve, until
 from tests.conftest import write_config, write_dataset
 
 pytestmark = pytest.mark.browser
@@ -58,15 +56,6 @@ def click(dash_duo, element) -> None:
 def go_to_page(dash_duo, label: str) -> None:
     links = dash_duo.find_elements(f"{PANEL} .images-pager .page-link")
     click(dash_duo, next(a for a in links if a.text == label))
-
-
-def until(dash_duo, condition, timeout: float = 6) -> None:
-    WebDriverWait(
-        dash_duo.driver,
-        timeout,
-        poll_frequency=0.05,
-        ignored_exceptions=(StaleElementReferenceException,),
-    ).until(lambda _: condition())
 
 
 def wait_loaded(dash_duo, selector: str) -> None:

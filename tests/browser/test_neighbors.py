@@ -8,13 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash.app import create_app
 from latent_dash.data import open_config
-from tests.browser.helpers import count_text, hover_point, scatter_selected, serve
+from tests.browser.helpers import count_text, hover_point, scatter_selected, serve, until
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.browser
@@ -54,21 +52,6 @@ def listed(dash_duo, space: str) -> list[int]:
     """Sample indices a list shows, in order ("#17" -> 17)."""
     items = dash_duo.find_elements(f"{PANEL} .neighbors-{space} .neighbors-index")
     return [int(e.text.lstrip("#")) for e in items]
-
-
-def until(dash_duo, condition, timeout: float = 8):
-    def check(_driver):
-        try:
-            return condition()
-        except Exception:
-            return False
-
-    return WebDriverWait(
-        dash_duo.driver,
-        timeout,
-        poll_frequency=0.05,
-        ignored_exceptions=(StaleElementReferenceException,),
-    ).until(check)
 
 
 def isolated_sample(dataset) -> int:

@@ -8,13 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash import selection_store
 from latent_dash.app import create_app
 from latent_dash.data import open_config
-from tests.browser.helpers import box_select, serve
+from tests.browser.helpers import box_select, serve, until
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.browser
@@ -71,23 +69,6 @@ def grid_state(dash_duo, first: int = 120) -> dict:
     return dash_duo.driver.execute_script(GRID_STATE_JS, first)
 
 
-def wait_for(dash_duo, condition, timeout: float = 8):
-    """Wait until condition() is truthy (JS errors while the grid starts count as not yet)."""
-
-    def check(_driver):
-        try:
-            return condition()
-        except Exception:
-            return False
-
-    return WebDriverWait(
-        dash_duo.driver,
-        timeout,
-        poll_frequency=0.1,
-        ignored_exceptions=(StaleElementReferenceException,),
-    ).until(check)
-
-
 def loaded(dash_duo, count: int, first: int = 120) -> dict | bool:
     """The grid state once it holds `count` rows, all loaded (not loading stubs)."""
     state = grid_state(dash_duo, first)
@@ -123,7 +104,7 @@ def start(dash_duo, config: Path) -> None:
 def test_no_selection_lists_every_sample(dash_duo, table_config: Path):
     start(dash_duo, table_config)
     dash_duo.wait_for_text_to_equal(CAPTION, "all 120 samples; select in any view to narrow")
-    state = wait_for(dash_duo, lambda: loaded(dash_duo, 120))
+    state = until(dash_duo, lambda: loaded(dash_duo, 120))
     assert state["first"] == list(range(120))  # index order, three blocks of 50
     assert dash_duo.find_element(GRID).size["height"] == 380  # fixed in style.css
     dataset = open_config(table_config)[1]
@@ -135,7 +116,7 @@ def test_no_selection_lists_every_sample(dash_duo, table_config: Path):
 
 def test_selection_narrows_and_refreshes(dash_duo, table_config: Path):
     start(dash_duo, table_config)
-    wait_for(dash_duo, lambda: loaded(dash_duo, 120))
+    until(dash_duo, lambda: loaded(dash_duo, 120))
     dash_duo.wait_for_element(".view-scatter .nsewdrag")
     box_select(dash_duo, ".view-scatter")  # the whole plot area: every point
     dash_duo.wait_for_text_to_equal(CAPTION, "120 selected samples")
@@ -143,23 +124,23 @@ def test_selection_narrows_and_refreshes(dash_duo, table_config: Path):
     # scrolled down, then a box over part of the plot: the grid starts again from the top with
     # exactly the selected samples
     dash_duo.driver.execute_script(SCROLL_JS, 119)
-    wait_for(dash_duo, lambda: grid_state(dash_duo, 0)["top"] > 2000)  # px
+    until(dash_duo, lambda: grid_state(dash_duo, 0)["top"] > 2000)  # px
     box_select(dash_duo, ".view-scatter", start=(0.05, 0.05), end=(0.5, 0.95))
-    k = wait_for(dash_duo, lambda: partial_count(dash_duo))  # a new drag first clears: 0 of 120
+    k = until(dash_duo, lambda: partial_count(dash_duo))  # a new drag first clears: 0 of 120
     dash_duo.wait_for_text_to_equal(CAPTION, f"{k} selected samples")
-    state = wait_for(dash_duo, lambda: loaded(dash_duo, k))
+    state = until(dash_duo, lambda: loaded(dash_duo, k))
     mask = selection_store.get(store_data(dash_duo, "selection")["key"], 120)
     assert state["first"] == np.flatnonzero(mask).tolist() and state["top"] == 0
 
     dash_duo.find_element("#selection-clear").click()
     dash_duo.wait_for_text_to_equal(CAPTION, "all 120 samples; select in any view to narrow")
-    wait_for(dash_duo, lambda: loaded(dash_duo, 120))
+    until(dash_duo, lambda: loaded(dash_duo, 120))
     assert dash_duo.get_logs() == []
 
 
 def test_header_click_sorts_on_the_server(dash_duo, table_config: Path):
     start(dash_duo, table_config)
-    wait_for(dash_duo, lambda: loaded(dash_duo, 120))
+    until(dash_duo, lambda: loaded(dash_duo, 120))
     dataset = open_config(table_config)[1]
     values = np.asarray(dataset.column("error"))
     col = show_column(dash_duo, "error")  # a metadata column, off to the right
@@ -167,10 +148,10 @@ def test_header_click_sorts_on_the_server(dash_duo, table_config: Path):
     assert header.text == "error"
     header.click()  # ascending
     ascending = np.argsort(values, kind="stable")[:60].tolist()
-    wait_for(dash_duo, lambda: loaded(dash_duo, 120, 60)["first"] == ascending)
+    until(dash_duo, lambda: loaded(dash_duo, 120, 60)["first"] == ascending)
     header.click()  # descending
     descending = np.argsort(-values, kind="stable")[:60].tolist()
-    wait_for(dash_duo, lambda: loaded(dash_duo, 120, 60)["first"] == descending)
+    until(dash_duo, lambda: loaded(dash_duo, 120, 60)["first"] == descending)
     first = dash_duo.find_element(f'{GRID} .ag-row[row-index="0"] [col-id="{col}"]').text
     assert first == f"{values.max():.4g}"
     assert dash_duo.get_logs() == []
@@ -178,7 +159,7 @@ def test_header_click_sorts_on_the_server(dash_duo, table_config: Path):
 
 def test_row_click_sets_focus(dash_duo, table_config: Path):
     start(dash_duo, table_config)
-    wait_for(dash_duo, lambda: loaded(dash_duo, 120))
+    until(dash_duo, lambda: loaded(dash_duo, 120))
     dash_duo.find_element(f'{GRID} .ag-row[row-index="3"] [col-id="c1"]').click()
     dash_duo.wait_for_text_to_equal(
         CAPTION, "all 120 samples; select in any view to narrow · focus: sample 3"
@@ -188,6 +169,6 @@ def test_row_click_sets_focus(dash_duo, table_config: Path):
     assert count(dash_duo, f"{GRID} .ag-row.table-focus") == 2
     dash_duo.find_element(f'{GRID} .ag-row[row-index="5"] [col-id="i"]').click()
     dash_duo.wait_for_element(f'{GRID} .ag-row.table-focus[row-id="5"]')
-    wait_for(dash_duo, lambda: count(dash_duo, f'{GRID} .ag-row.table-focus[row-id="3"]') == 0)
+    until(dash_duo, lambda: count(dash_duo, f'{GRID} .ag-row.table-focus[row-id="3"]') == 0)
     dash_duo.wait_for_contains_text(CAPTION, "focus: sample 5")
     assert dash_duo.get_logs() == []

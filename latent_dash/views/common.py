@@ -38,6 +38,14 @@ def labelled(label: str, control) -> html.Div:
     return html.Div([html.Small(label, className="text-muted"), control])
 
 
+def panel_key(menu: dict[str, Path], config_key: str | None) -> str | None:
+    """The config key of the panel a callback serves, for URLs such as thumbnails.
+
+    On a plain page it is the page's key.
+    """
+    return config_key
+
+
 def dataset_for(
     menu: dict[str, Path], config_key: str | None, derived: dict | None = None
 ) -> Dataset:

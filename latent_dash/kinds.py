@@ -135,6 +135,74 @@ class CorrelationOptions(ViewOptions):
     )
 
 
+class TopologyOptions(ViewOptions):
+    """The extremum graph ("topological spine") of a function over the latent k-NN graph."""
+
+    function: str | None = column_option(
+        "Numeric column whose maxima (or minima) and their basins are drawn (default: the first"
+        " parameter, else the first numeric metadata column, else the first latent dim)."
+    )
+    second: str | None = column_option(
+        "A second numeric column whose spine is drawn beside the first, over the same graph"
+        " (NDDAV's multi-spine; default: none)."
+    )
+    k: int = Field(10, ge=2, le=50, description="Neighbours per sample in the k-NN graph.")
+    pruning: Literal["none", "rng", "gabriel"] = Field(
+        "none", description="Thin the k-NN graph: none, relaxed relative-neighbourhood or Gabriel."
+    )
+    descending: bool = Field(False, description="Minima and descending basins, not maxima.")
+    persistence: float = Field(
+        0.05, ge=0, le=1, description="Simplification: merge extrema whose persistence is below"
+        " this fraction of the function's range."
+    )
+
+
+class PeakshapeOptions(ViewOptions):
+    """A function against one latent dim, in a slab around the line through the focus sample."""
+
+    function: str | None = column_option(
+        "Numeric column plotted on the y axis (default: the first parameter, else the first"
+        " numeric metadata column, else the second latent dim)."
+    )
+    dim: str | None = column_option(
+        "Latent dim on the x axis: the line runs along it (default: the first latent dim)."
+    )
+    width: float = Field(
+        0.1, gt=0, le=1, description="Slab width: the fraction of samples kept, nearest to the"
+        " line first."
+    )
+    standardise: bool = Field(
+        True, description="Measure the distance to the line on dims scaled to unit variance."
+    )
+
+
+class ProjectionOptions(ViewOptions):
+    """A linear 2-D projection of the latent vectors that rotates smoothly to a new target."""
+
+    x: str | None = column_option("Latent dim on the x axis at start (default: the first).")
+    y: str | None = column_option("Latent dim on the y axis at start (default: the second).")
+    color: str | None = column_option(
+        "Column that colours the points (default: the first metadata column, if any)."
+    )
+    duration: int = Field(
+        1000, ge=0, le=10_000, description="Length of the rotation to a new target, in ms."
+    )
+    max_points: int = Field(
+        20_000, ge=100, le=200_000,
+        description="Most points drawn (a fixed random sample of the visible samples above it).",
+    )  # fmt: skip
+
+
+class ViewgraphOptions(ViewOptions):
+    """Thumbnails of the best pairs of latent dims, laid out by similarity; click to rotate."""
+
+    top: int = Field(12, ge=1, le=60, description="Number of views (dim pairs) shown.")
+    separate_by: str | None = column_option(
+        "Categorical column: rank views by how well they separate its classes (silhouette)"
+        " instead of by neighbourhood preservation (default: none)."
+    )
+
+
 class DecodedImageOptions(ViewOptions):
     """How the views of decoded images (traversal, interpolation) draw them."""
 
@@ -217,11 +285,11 @@ KINDS: dict[str, tuple[str, tuple[str, ...], type[ViewOptions]]] = {
     "topology": (
         "Topological spine",
         ("Topological Spine", "Topological Multi-Spine"),
-        ViewOptions,
+        TopologyOptions,
     ),
-    "projection": ("Dynamic projection", ("DynamicProjection",), ViewOptions),
-    "viewgraph": ("View graph", ("ViewGraph", "OptimalAxisAlign"), ViewOptions),
-    "peakshape": ("Peak shape", ("PeakShape",), ViewOptions),
+    "projection": ("Dynamic projection", ("DynamicProjection",), ProjectionOptions),
+    "viewgraph": ("View graph", ("ViewGraph", "OptimalAxisAlign"), ViewgraphOptions),
+    "peakshape": ("Peak shape", ("PeakShape",), PeakshapeOptions),
     "traversal": (
         "Latent traversal",
         ("Latent Traversal", "traverse", "LatentTraversal"),

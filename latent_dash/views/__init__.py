@@ -24,10 +24,14 @@ from latent_dash.views import (
     interpolation,
     neighbors,
     parcoords,
+    peakshape,
+    projection,
     scatter,
     splom,
     table,
+    topology,
     traversal,
+    viewgraph,
 )
 
 VIEW_MODULES: dict[str, ModuleType] = {
@@ -45,6 +49,10 @@ VIEW_MODULES: dict[str, ModuleType] = {
         traversal,
         interpolation,
         embedding,
+        topology,
+        peakshape,
+        projection,
+        viewgraph,
     )
 }
 

@@ -1,0 +1,284 @@
+"""Peak-shape view (NDDAV's "PeakShape"): a function along one latent dim, near the focus sample.
+
+For the shared focus sample, the panel plots a chosen numeric column (the "function": a
+parameter, a metadata scalar, a latent dim, a computed column) against one chosen latent dim,
+for the samples in a slab around the line through the focus along that dim: how the function
+rises or falls when only that dim changes, near that sample. The slab (compute/peakshape.py)
+holds the given fraction of samples nearest to the line, distance measured in the other latent
+dims (standardised by default); points are coloured by that distance, dark near the line, and
+the nearest are drawn on top. The focus is ringed.
+
+The points are a scatter-like trace (customdata = sample indices, focus overlay last), so box
+and lasso selection, highlight, click-to-focus and hover cards work as in the scatter view
+(views.scatter.register_linking). Samples a filter hides are not candidates for the slab.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import plotly.graph_objects as go
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
+
+from latent_dash import selection_store
+from latent_dash.compute.peakshape import Slab, slab
+from latent_dash.data import Dataset
+from latent_dash.views.common import (
+    column_options,
+    dataset_for,
+    hover_card,
+    labelled,
+    panel_key,
+    visible_rows,
+)
+from latent_dash.views.palette import UNSELECTED_COLOR
+from latent_dash.views.scatter import focus_trace, marker_size, register_linking, scatter_layout
+
+KIND = "peakshape"
+HINT = "Click a sample in any view to set the focus: its peak shape is drawn here."
+DISTANCE_SCALE = "Blues"  # reversed: dark near the line, faint far from it
+WIDTH_MARKS = {1: "1%", 10: "10%", 25: "25%", 50: "50%", 100: "100%"}
+
+
+class ids:
+    """Pattern-matching ids: one set of callbacks serves every peak-shape panel."""
+
+    @staticmethod
+    def part(view: Any, part: str) -> dict[str, Any]:
+        return {"kind": KIND, "part": part, "view": view}
+
+    @staticmethod
+    def graph(view: Any) -> dict[str, Any]:
+        return {"kind": KIND, "part": "graph", "view": view}
+
+    @staticmethod
+    def function(view: Any) -> dict[str, Any]:
+        """The function picker: numeric columns, refreshed when columns are computed."""
+        return {"kind": KIND, "part": "function", "view": view, "picker": "numeric"}
+
+
+# --- pure parts ---------------------------------------------------------------------------------
+
+
+def default_function(dataset: Dataset) -> str:
+    """The first parameter, else the first numeric metadata column, else the second latent dim."""
+    for source in ("param", "metadata"):
+        for column in dataset.columns:
+            if column.source == source and column.numeric:
+                return column.name
+    return dataset.latent_names[min(1, dataset.dims - 1)]
+
+
+def choose(dataset: Dataset, function: str | None, dim: str | None) -> tuple[str, str]:
+    """A valid (function, dim): the given ones if the dataset has them, else the defaults."""
+    numeric = {c.name for c in dataset.columns if c.numeric}
+    if function not in numeric:
+        function = default_function(dataset)
+    if dim not in dataset.latent_names:
+        dim = dataset.latent_names[0]
+    return str(function), str(dim)
+
+
+def slab_of(
+    dataset: Dataset, focus: int, dim: str, width: float, standardise: bool, visible
+) -> Slab:
+    return slab(dataset.latent, focus, dataset.latent_names.index(dim), width, standardise, visible)
+
+
+def count_text(result: Slab, focus: int, dim: str, width: float, standardise: bool, m: int) -> str:
+    """ "41 samples in the slab: the nearest 10% of 400 to the line through sample 7 along z0
+    (distance up to 1.23 SD)"."""
+    unit = " SD" if standardise else ""
+    return (
+        f"{len(result.rows)} samples in the slab: the nearest {width:.0%} of {m:,} to the line"
+        f" through sample {focus} along {dim} (distance up to {result.radius:.3g}{unit})"
+    )
+
+
+def build_figure(
+    dataset: Dataset,
+    result: Slab | None,
+    focus: int | None,
+    function: str,
+    dim: str,
+    selected: np.ndarray | None = None,
+) -> go.Figure:
+    """Function against dim for the slab's samples (farthest drawn first), focus ringed last."""
+    ring = focus_trace()
+    traces: list[go.Scattergl] = []
+    if result is not None and focus is not None:
+        order = np.argsort(-result.distances, kind="stable")  # nearest on top
+        rows = result.rows[order]
+        xs = np.asarray(dataset.column(dim), dtype=np.float32)
+        ys = np.asarray(dataset.column(function), dtype=np.float32)
+        points = None if selected is None else np.flatnonzero(selected[rows])
+        radius = max(result.radius, 1e-12)
+        traces.append(
+            go.Scattergl(
+                x=xs[rows],
+                y=ys[rows],
+                customdata=rows.astype(np.int32),
+                mode="markers",
+                showlegend=False,
+                hoverinfo="none",
+                marker={
+                    "size": marker_size(len(rows)),
+                    "color": result.distances[order].astype(np.float32),
+                    "colorscale": DISTANCE_SCALE,
+                    "reversescale": True,
+                    "cmin": 0.0,
+                    "cmax": radius,
+                    "showscale": True,
+                    "colorbar": {"title": {"text": "distance"}, "thickness": 12},
+                },
+                selectedpoints=points,
+                unselected={"marker": {"color": UNSELECTED_COLOR, "opacity": 0.5}},
+            )
+        )
+        ring.x = [float(xs[focus])]  # one point: a plain list, as the browser's ring update
+        ring.y = [float(ys[focus])]
+    figure = go.Figure([*traces, ring])
+    return scatter_layout(figure, dim, function, f"{dim}|{function}|{focus}")
+
+
+def valid_focus(focus: Any, n: int) -> int | None:
+    if isinstance(focus, bool) or not isinstance(focus, int) or not 0 <= focus < n:
+        return None
+    return focus
+
+
+# --- layout and callbacks -----------------------------------------------------------------------
+
+
+def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+    """Pickers and the width slider above the graph; the graph is drawn by a callback."""
+    function, dim = choose(dataset, options.get("function"), options.get("dim"))
+    width = round(100 * float(options.get("width", 0.1)))
+    standardise = bool(options.get("standardise", True))
+    dims = [{"label": name, "value": name} for name in dataset.latent_names]
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                labelled(
+                    "function",
+                    dcc.Dropdown(
+                        column_options(dataset, numeric_only=True),
+                        function,
+                        id=ids.function(view_id),
+                        clearable=False,
+                    ),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "along latent dim",
+                    dcc.Dropdown(dims, dim, id=ids.part(view_id, "dim"), clearable=False),
+                )
+            ),
+            dbc.Col(
+                labelled(
+                    "slab width (fraction of samples)",
+                    dcc.Slider(
+                        id=ids.part(view_id, "width"),
+                        min=1,
+                        max=100,
+                        step=1,
+                        value=max(1, min(100, width)),
+                        marks=WIDTH_MARKS,
+                        updatemode="mouseup",
+                        allow_direct_input=False,
+                        className="peakshape-width",
+                    ),
+                ),
+                md=4,
+            ),
+            dbc.Col(
+                dbc.Checklist(
+                    options=[{"label": "standardise dims", "value": "on"}],
+                    value=["on"] if standardise else [],
+                    id=ids.part(view_id, "standardise"),
+                    switch=True,
+                    className="peakshape-standardise",
+                ),
+                width="auto",
+                className="align-self-end",
+            ),
+        ],
+        className="g-2 view-controls",
+    )
+    graph = dcc.Graph(
+        id=ids.graph(view_id),
+        figure=build_figure(dataset, None, None, function, dim),
+        className="view-graph",
+        config={"displaylogo": False},
+        clear_on_unhover=True,
+    )
+    return html.Div(
+        [
+            controls,
+            html.Div(HINT, id=ids.part(view_id, "count"), className="peakshape-count text-muted"),
+            graph,
+            dcc.Tooltip(id=ids.part(view_id, "tooltip")),
+            dcc.Store(id=ids.part(view_id, "hovered")),
+        ],
+        className="view-body",
+    )
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    """Redraw on focus, pickers, width and filter; link like a scatter; hover cards."""
+    register_linking(app, ids.graph(ALL))
+
+    @app.callback(
+        Output(ids.graph(MATCH), "figure"),
+        Output(ids.part(MATCH, "count"), "children"),
+        Input("focus", "data"),
+        Input(ids.function(MATCH), "value"),
+        Input(ids.part(MATCH, "dim"), "value"),
+        Input(ids.part(MATCH, "width"), "value"),
+        Input(ids.part(MATCH, "standardise"), "value"),
+        Input("filter", "data"),
+        State("selection", "data"),
+        State("config-key", "data"),
+        State("derived", "data"),
+    )
+    def redraw(focus, function, dim, width, standardise, filtered, selection, config_key, derived):
+        dataset = dataset_for(menu, config_key, derived)
+        function, dim = choose(dataset, function, dim)
+        focus = valid_focus(focus, dataset.n)
+        if focus is None:
+            return build_figure(dataset, None, None, function, dim), HINT
+        fraction = max(1, min(100, int(width or 10))) / 100
+        scaled = bool(standardise)
+        visible = visible_rows(dataset, filtered)
+        result = slab_of(dataset, focus, dim, fraction, scaled, visible)
+        selected = selection_store.get((selection or {}).get("key"), dataset.n)
+        m = dataset.n if visible is None else len(visible)
+        figure = build_figure(dataset, result, focus, function, dim, selected)
+        return figure, count_text(result, focus, dim, fraction, scaled, m)
+
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "hoveredSample"),
+        Output(ids.part(MATCH, "hovered"), "data"),
+        Input(ids.graph(MATCH), "hoverData"),
+        State(ids.graph(MATCH), "figure"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.part(MATCH, "tooltip"), "show"),
+        Output(ids.part(MATCH, "tooltip"), "bbox"),
+        Output(ids.part(MATCH, "tooltip"), "children"),
+        Input(ids.part(MATCH, "hovered"), "data"),
+        State(ids.function(MATCH), "value"),
+        State(ids.part(MATCH, "dim"), "value"),
+        State("config-key", "data"),
+        State("derived", "data"),
+        prevent_initial_call=True,
+    )
+    def hover(hovered: dict | None, function: str, dim: str, config_key: str, derived):
+        dataset = dataset_for(menu, config_key, derived)
+        return hover_card(dataset, panel_key(menu, config_key), hovered, [dim, function])

@@ -1,21 +1,31 @@
-"""Plain HTTP routes beside the Dash callbacks: sample images as cacheable PNGs.
+"""Plain HTTP routes beside the Dash callbacks: sample images as cacheable PNGs, and /healthz.
 
 Images never travel inside callback JSON: a gallery or hover card holds <img> tags whose URLs
 the browser fetches (and caches) on its own. Only configs of the menu and indices of their
-datasets are served, so a URL cannot reach any other file.
+datasets are served, so a URL cannot reach any other file. Any other address under /thumbnail/
+(path tricks, negative indices) is a 404 too, not Dash's page (its catch-all route).
+
+`/healthz` is for load balancers and monitors: 200 with JSON (status, version, number of configs,
+the cache folder and whether it is writable, the answering process's pid), 503 when the cache
+folder (LATENT_DASH_CACHE_DIR, shared by the workers) cannot be written.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlencode
 
 from dash import Dash
-from flask import Response, abort, request
+from flask import Response, abort, jsonify, request
 
+from latent_dash import __version__
 from latent_dash.data import open_config
 from latent_dash.errors import ConfigError
 from latent_dash.imaging import COLORMAPS, channel_choices, sample_png
+from latent_dash.storage import cache_dir
 
 THUMBNAIL_SIZES = range(16, 513)
 MAX_AGE = 3600
@@ -28,7 +38,56 @@ def thumbnail_url(
     return f"/thumbnail/{config_key}/{int(index)}.png?{query}"
 
 
+def version() -> str:
+    try:
+        return metadata.version("latent-dash")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def cache_writable(folder: Path) -> bool:
+    """True when a file can be created (and removed) in `folder`, made if missing."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".healthz-"):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def health(menu: dict[str, Path]) -> tuple[dict, int]:
+    """The /healthz answer and its status code."""
+    folder = cache_dir()
+    writable = cache_writable(folder)
+    body = {
+        "status": "ok" if writable else "error",
+        "version": version(),
+        "configs": len(menu),
+        "cache_dir": str(folder),
+        "cache_writable": writable,
+        "pid": os.getpid(),
+    }
+    return body, 200 if writable else 503
+
+
 def register_routes(app: Dash, menu: dict[str, Path]) -> None:
+    @app.server.route("/healthz")
+    def healthz() -> Response:
+        body, status = health(menu)
+        response = jsonify(body)
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.server.before_request
+    def only_thumbnails_under_thumbnail() -> None:
+        """/thumbnail/... that is not a well-formed thumbnail address: 404, not Dash's page."""
+        if request.path.startswith("/thumbnail/") and (
+            request.url_rule is None or request.url_rule.endpoint != "thumbnail"
+        ):
+            abort(404)
+
     @app.server.route("/thumbnail/<config_key>/<int:index>.png")
     def thumbnail(config_key: str, index: int) -> Response:
         if config_key not in menu:

@@ -12,6 +12,14 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing Debian's redis-server for the Celery background-worker test"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+
 echo "== installing latent-dash with its test and dev extras"
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test,dev]"
 

@@ -1,0 +1,145 @@
+"""Background jobs on Celery + Redis: with LATENT_DASH_REDIS_URL set, an embedding goes to a worker.
+
+The test starts its own redis-server on a free port and a Celery worker process
+(`celery -A latent_dash.worker worker --pool=solo`), both stopped at teardown. The page is a
+dash_duo app built with the same environment, so its background callbacks use Dash's
+CeleryManager; the worker builds the app from LATENT_DASH_CONFIG and runs the job. Isomap, not
+t-SNE: it takes the same background path (only PCA and cached results answer inline) but
+computes in a fraction of a second, so the test measures the plumbing, not the machine's load.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dash import CeleryManager, DiskcacheManager
+
+from latent_dash import background
+from latent_dash.app import create_app
+from tests.browser.helpers import serve, wait_until
+from tests.conftest import write_config, write_dataset
+
+pytestmark = pytest.mark.deploy
+ROOT = Path(__file__).resolve().parents[2]
+EM = ".view-embedding"
+N = 150
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def redis_url():
+    """A private redis-server on a free port, no persistence."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail(
+            "redis-server is not installed, so the Celery background path cannot be tested. "
+            "Fix: sudo apt-get install -y redis-server (scripts/test.sh does it)"
+        )
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        end = time.monotonic() + 10
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert process.poll() is None and time.monotonic() < end, "redis-server did not start"
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def environment(tmp_path: Path, redis_url: str, monkeypatch) -> dict[str, str]:
+    files = write_dataset(tmp_path / "data", n=N, dims=5, seed=11)
+    config = write_config(
+        tmp_path / "emb.yaml",
+        {
+            "dataset": {"name": "emb", **{k: f"data/{v}" for k, v in files.items()}},
+            "layout": {"row": [{"column": ["scatter", "embedding"]}]},
+            "views": {"embedding": {"method": "isomap", "n_neighbors": 10}},
+        },
+    )
+    values = {
+        "LATENT_DASH_REDIS_URL": redis_url,
+        "LATENT_DASH_CONFIG": str(config),
+        "LATENT_DASH_CACHE_DIR": str(tmp_path / "cache"),  # shared by the page and the worker
+        "LATENT_DASH_WARM_UP": "0",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def worker(environment: dict[str, str], tmp_path: Path):
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "latent_dash.worker", "worker",
+             "--pool=solo", "--loglevel=info", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=ROOT, env={**os.environ, **environment}, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until(lambda: process.poll() is not None or b"ready." in log.read_bytes(), 60)
+        assert process.poll() is None, log.read_text()[-3000:]
+        yield log
+    finally:
+        stop(process)
+
+
+def part(dash_duo, name: str):
+    return dash_duo.find_element(f'{EM} [id*=\'"part":"{name}"\']')
+
+
+def test_manager_is_diskcache_unless_a_redis_url_is_set(monkeypatch, tmp_path: Path):
+    monkeypatch.delenv("LATENT_DASH_REDIS_URL", raising=False)
+    assert isinstance(background.background_manager(), DiskcacheManager)
+    monkeypatch.setenv("LATENT_DASH_REDIS_URL", "redis://127.0.0.1:1/0")  # not contacted
+    assert isinstance(background.background_manager(), CeleryManager)
+    assert background.celery_app() is background.celery_app()  # one per process
+
+
+def test_an_embedding_runs_on_a_celery_worker(dash_duo, worker: Path, environment: dict[str, str]):
+    app = create_app(environment["LATENT_DASH_CONFIG"], warm_up=False)
+    assert isinstance(app._background_manager, CeleryManager)
+    serve(dash_duo, app)
+    dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
+    dash_duo.wait_for_element(f"{EM} .nsewdrag")
+    part(dash_duo, "run").click()
+    wait_until(lambda: "isomap_1" in part(dash_duo, "status").text, timeout=60)
+    status = part(dash_duo, "status").text
+    assert f"of {N} samples" in status and "Isomap" in status, status
+    assert "from the cache" not in status
+    assert part(dash_duo, "run").is_enabled()
+    # the job ran in the Celery worker, not in a process of this one
+    wait_until(lambda: b"succeeded" in worker.read_bytes(), timeout=10)
+    log = worker.read_text()
+    assert "background_callback" in log and "succeeded" in log, log[-3000:]

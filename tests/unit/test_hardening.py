@@ -1,0 +1,297 @@
+"""Hostile or broken requests get 4xx answers (never a 500), and configs cannot run code.
+
+Flask test client only: no browser, no server process.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latent_dash.app import create_app
+from latent_dash.config import parse_config
+from latent_dash.data import open_config
+from latent_dash.errors import ConfigError
+from latent_dash.hardening import MAX_SAMPLES
+from latent_dash.selection import encode
+from tests.conftest import write_config
+
+UPDATE = "/_dash-update-component"
+
+
+@pytest.fixture
+def app(small_config: Path):
+    return create_app(small_config, warm_up=False)
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def upload_output(app) -> str:
+    """The output key of the callback that registers a selection uploaded by the browser."""
+    return next(
+        key
+        for key, spec in app.callback_map.items()
+        if spec["inputs"] == [{"id": "selection-upload", "property": "data"}]
+    )
+
+
+def upload_body(app, value, size=120) -> dict:
+    """A selection-upload request as the page sends it."""
+    return {
+        "output": upload_output(app),
+        "outputs": {"id": "selection", "property": "data"},
+        "inputs": [{"id": "selection-upload", "property": "data", "value": value}],
+        "state": [{"id": "dataset-size", "property": "data", "value": size}],
+        "changedPropIds": ["selection-upload.data"],
+    }
+
+
+# --- images and health ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/thumbnail/..%2F..%2Fetc/1.png",
+        "/thumbnail/../../etc/passwd",
+        "/thumbnail/small/..%2F..%2Fdata%2Flatent.npy",
+        "/thumbnail/small/-1.png",
+        "/thumbnail/small/120.png",
+        "/thumbnail/small/" + "9" * 40 + ".png",
+        "/thumbnail/small/1.5.png",
+        "/thumbnail/small/1.png?size=0",
+        "/thumbnail/small/1.png?size=-5",
+        "/thumbnail/small/1.png?size=" + "9" * 50,
+        "/thumbnail/small/1.png?cmap=../../etc",
+        "/thumbnail/small/1.png?cmap=",
+        "/thumbnail/small/1.png?channel=rgb",
+        "/thumbnail/small/1.png?channel=-1",
+        "/thumbnail/unknown/1.png",
+        "/thumbnail/%00/1.png",
+        "/thumbnail/",
+    ],
+)
+def test_bad_image_addresses_are_404(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 404, url
+    assert response.mimetype != "image/png"
+
+
+def test_a_valid_thumbnail_still_served(client):
+    response = client.get("/thumbnail/small/0.png?size=32&channel=0&cmap=viridis")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+
+
+def test_healthz_reports_ok_version_configs_and_pid(client, small_config: Path):
+    import os
+
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["cache_writable"] is True
+    assert body["version"] and body["configs"] == 1 and body["pid"] == os.getpid()
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_503_when_the_cache_folder_cannot_be_written(
+    client, tmp_path: Path, monkeypatch
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LATENT_DASH_CACHE_DIR", str(blocker / "cache"))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"
+    assert response.get_json()["cache_writable"] is False
+
+
+# --- malformed callback requests -----------------------------------------------------------------
+
+
+def test_a_well_formed_upload_is_answered(app, client):
+    mask = np.zeros(120, bool)
+    mask[:7] = True
+    response = client.post(UPDATE, json=upload_body(app, {"mask": encode(mask), "source": "s"}))
+    assert response.status_code == 200
+    assert response.get_json()["response"]["selection"]["data"]["count"] == 7
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage{",
+        "",
+        "[]",
+        "null",
+        "5",
+        "{}",
+        '{"output": 5}',
+        '{"output": "nope.data", "outputs": {"id": "nope", "property": "data"}, "inputs": []}',
+        '{"output": "selection-count.children", "outputs": {}, "inputs": []}',  # clientside only
+        "{" * 10_000,
+    ],
+)
+def test_garbage_callback_bodies_are_400(client, data: str):
+    response = client.post(UPDATE, data=data, content_type="application/json")
+    assert response.status_code == 400
+    assert "error" in response.get_json()
+
+
+def test_wrong_content_type_is_4xx(client):
+    response = client.post(UPDATE, data="{}", content_type="text/plain")
+    assert 400 <= response.status_code < 500
+
+
+def _mutations(body: dict) -> list[dict]:
+    """Broken versions of a valid request: missing fields, wrong ids, wrong shapes."""
+    out = []
+    for field in ("output", "outputs", "inputs"):
+        broken = dict(body)
+        del broken[field]
+        out.append(broken)
+    out.append({**body, "output": body["output"] + "x"})
+    out.append({**body, "inputs": 5})
+    out.append({**body, "inputs": []})
+    out.append({**body, "inputs": [*body["inputs"], body["inputs"][0]]})
+    out.append({**body, "inputs": [{"id": "selection-clear", "property": "n_clicks"}]})
+    out.append({**body, "inputs": [{"id": {"kind": "x"}, "property": "data"}]})
+    out.append({**body, "inputs": ["selection-upload.data"]})
+    out.append({**body, "state": []})
+    out.append({**body, "state": [{"id": "dataset-size", "property": "children", "value": 1}]})
+    out.append({**body, "changedPropIds": "selection-upload.data"})
+    return out
+
+
+def test_callback_requests_with_missing_or_wrong_fields_are_400(app, client):
+    mask = np.ones(120, bool)
+    for broken in _mutations(upload_body(app, {"mask": encode(mask), "source": "s"})):
+        response = client.post(UPDATE, json=broken)
+        assert response.status_code == 400, broken
+
+
+@pytest.mark.parametrize(
+    "value, size",
+    [
+        ("a string", 120),
+        ([1, 2, 3], 120),
+        ({"mask": "AAAA"}, 120),
+        ({"mask": {"n": 120}}, 120),
+        ({"mask": {"n": "120", "bits": "AAAA"}}, 120),
+        ({"mask": {"n": 120, "bits": 5}}, 120),
+        ({"mask": {"n": 120, "bits": "A" * 1_000_000}}, 120),  # huge
+        ({"mask": {"n": 120, "idx": [1, 2, 10**30]}}, 120),
+        ({"mask": {"n": 120, "idx": [-1]}}, 120),
+        ({"mask": {"n": 120, "idx": [1.5]}}, 120),
+        ({"mask": {"n": 120, "idx": [[1, 2], [3]]}}, 120),
+        ({"mask": {"n": 120, "idx": list(range(121))}}, 120),
+        ({"mask": {"n": 10**12, "bits": "AAAA"}}, 10**12),  # would allocate a terabyte
+        ({"mask": {"n": MAX_SAMPLES + 1, "idx": [0]}}, MAX_SAMPLES + 1),
+        ({"mask": None, "source": "s"}, -3),
+        ({"mask": None, "source": "s"}, "120"),
+        ({"mask": None, "source": [1, 2]}, 120),
+    ],
+)
+def test_malformed_or_huge_selection_uploads_are_400(app, client, value, size):
+    response = client.post(UPDATE, json=upload_body(app, value, size))
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "mask",
+    [
+        {"n": 99, "bits": "AAAA"},  # a stale selection from another config
+        {"n": 120, "bits": "AAAA"},  # wrong length for n
+        {"n": 120, "bits": "@@@@"},  # not base64
+    ],
+)
+def test_well_formed_but_wrong_selections_change_nothing(app, client, mask):
+    response = client.post(UPDATE, json=upload_body(app, {"mask": mask, "source": "s"}))
+    assert response.status_code == 204  # PreventUpdate: the page keeps its selection
+
+
+def test_oversized_bodies_are_413(client):
+    big = b"[" + b"0," * (33 * 2**20) + b"0]"
+    response = client.post(UPDATE, data=big, content_type="application/json")
+    assert response.status_code == 413
+
+
+def test_real_callback_requests_pass_the_guard(app, client):
+    """The layout and dependency endpoints, and the page's first callback, still work."""
+    assert client.get("/_dash-layout").status_code == 200
+    dependencies = client.get("/_dash-dependencies").get_json()
+    first = next(d for d in dependencies if d["output"].startswith("..workspace.children"))
+    body = {
+        "output": first["output"],
+        "outputs": [
+            {"id": o.split(".")[0], "property": o.split(".")[1]}
+            for o in first["output"].strip(".").split("...")
+        ],
+        "inputs": [
+            {"id": "url", "property": "search", "value": "?config=small"},
+            {"id": "config-menu", "property": "value", "value": "small"},
+        ],
+        "state": [{**s, "value": None} for s in first["state"]],
+        "changedPropIds": ["url.search"],
+    }
+    response = client.post(UPDATE, json=body)
+    assert response.status_code == 200, response.data[:300]
+    assert "small" in json.dumps(response.get_json()["response"]["config-key"])
+
+
+# --- configs cannot run code ---------------------------------------------------------------------
+
+
+def test_yaml_python_tags_are_refused_and_never_run(tmp_path: Path):
+    marker = tmp_path / "ran"
+    config = tmp_path / "evil.yaml"
+    config.write_text(
+        "title: !!python/object/apply:os.system ['touch " + str(marker) + "']\n"
+        "dataset: {latent: data/latent.npy}\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        parse_config(config)
+    assert "python/object" in str(error.value) or "tag" in str(error.value).lower()
+    assert not marker.exists()
+
+
+def test_a_module_beside_a_config_is_imported_only_when_named_as_decoder(
+    tmp_path: Path, small_config: Path
+):
+    marker = tmp_path / "imported"
+    (small_config.parent / "sidecar.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef decode(z):\n    return z\n"
+    )
+    plain = write_config(
+        small_config.parent / "plain.yaml",
+        {
+            "title": "sidecar:decode",  # a decoder-like string anywhere else is just text
+            "description": "sidecar:decode",
+            "dataset": {"name": "sidecar:decode", "latent": "data/latent.npy"},
+        },
+    )
+    open_config(plain)
+    assert not marker.exists()
+    # the ?config= address only picks among the menu: another file name is ignored
+    client = create_app(plain, warm_up=False).server.test_client()
+    assert client.get("/?config=../../sidecar").status_code == 200
+    assert not marker.exists()
+
+
+def test_a_decoder_naming_a_system_function_is_a_problem_not_a_command(tmp_path: Path):
+    from tests.conftest import write_dataset
+
+    write_dataset(tmp_path / "data")
+    config = write_config(
+        tmp_path / "system.yaml",
+        {"dataset": {"latent": "data/latent.npy", "decoder": "os:system"}},
+    )
+    with pytest.raises(ConfigError) as error:
+        open_config(config)
+    # os.system is called with the first latent row (a float array): TypeError, no shell
+    assert "dataset.decoder" in str(error.value)

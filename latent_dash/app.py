@@ -13,37 +13,36 @@ from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Dash, DiskcacheManager, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
-from latent_dash.config import config_title, list_configs
-from latent_dash.data import Dataset, open_config
+from latent_dash import background, selection_store
+from latent_dash.config import config_title, is_compare
+from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
+from latent_dash.hardening import register_hardening
+from latent_dash.menu import config_menu
 from latent_dash.routes import register_routes
-from latent_dash.storage import disk_cache
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
-from latent_dash.ui.grid import build_grid
+from latent_dash.ui.grid import build_comparison, build_grid
 from latent_dash.ui.messages import error_panel, warning_panel
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.ui.stores import stores
+from latent_dash.views import comparison, register_all
 from latent_dash.views import embedding as embedding_view
-from latent_dash.views import register_all
+from latent_dash.views.common import dataset_for
 
 log = logging.getLogger("latent_dash")
 ASSETS = Path(__file__).parent / "assets"
 
 
-def background_manager() -> DiskcacheManager:
-    """Runs long callbacks (embeddings, clustering) in worker processes, results on disk."""
-    return DiskcacheManager(disk_cache("background"))
+def background_manager():
+    """Runs long callbacks (embeddings, clustering): Celery workers when LATENT_DASH_REDIS_URL
+    is set, else processes forked here with results on disk (latent_dash.background)."""
+    return background.background_manager()
 
 
-def config_menu(config: Path) -> dict[str, Path]:
-    """Config key (file stem) -> path, for every config beside the starting one."""
-    menu = {p.stem: p.resolve() for p in list_configs(config.parent)}
-    menu.setdefault(config.stem, config)
-    return menu
 
 
 def summary(dataset: Dataset) -> str:
@@ -60,6 +59,8 @@ def summary(dataset: Dataset) -> str:
 
 def render_config(path: Path) -> tuple[list, str, int | None]:
     """The workspace (messages and view grid), header summary and N for one config."""
+    if is_compare(path):
+        return render_comparison(path)
     try:
         loaded, dataset = open_config(path)
     except ConfigError as error:
@@ -71,9 +72,32 @@ def render_config(path: Path) -> tuple[list, str, int | None]:
     workspace = [
         html.P(description, className="config-description text-muted") if description else None,
         warning_panel(dataset.warnings),
-        build_grid(loaded, dataset),
+        build_grid(loaded.layout, loaded.views, dataset),
     ]
     return [w for w in workspace if w is not None], summary(dataset), dataset.n
+
+
+def render_comparison(path: Path) -> tuple[list, str, int | None]:
+    """A comparison page: each model's views side by side, the metrics under them."""
+    try:
+        loaded, datasets = open_compare(path)
+    except ConfigError as error:
+        log.error("comparison %s cannot be shown:\n%s", path, error)
+        return [error_panel(error, config_title(path))], "config error", None
+    titles = [config_title(member) for member in loaded.members]
+    warnings = [f"{t}: {w}" for t, d in zip(titles, datasets, strict=True) for w in d.warnings]
+    for warning in warnings:
+        log.warning("%s: %s", path, warning)
+    description = loaded.config.description
+    workspace = [
+        html.P(description, className="config-description text-muted") if description else None,
+        warning_panel(warnings),
+        build_comparison(loaded, datasets, titles),
+    ]
+    line = f"comparing {len(datasets)} models of {datasets[0].n:,} samples: " + " · ".join(
+        f"{d.name} ({d.dims} dims)" for d in datasets
+    )
+    return [w for w in workspace if w is not None], line, datasets[0].n
 
 
 def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
@@ -109,11 +133,9 @@ def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHoo
         Input("selection", "data"), State("config-key", "data"), prevent_initial_call=True
     )
     def report_selection(selection: dict | None, config_key: str | None) -> None:
-        if config_key not in menu:
-            return
         try:
-            n = open_config(menu[config_key])[1].n
-        except ConfigError:
+            n = dataset_for(menu, config_key).n
+        except (ConfigError, PreventUpdate):
             return
         mask = selection_store.get(selection.get("key"), n) if selection else None
         on_selection(config_key, mask)
@@ -173,17 +195,20 @@ def create_app(
         Output("derived", "data"),
         Input("url", "search"),
         Input("config-menu", "value"),
+        State("dataset-size", "data"),
         State("selection-mask", "data"),
         State("selection", "data"),
         State("focus", "data"),
         State("filter", "data"),
         State("derived", "data"),
     )
-    def show_config(search: str | None, chosen: str | None, *shared):
+    def show_config(search: str | None, chosen: str | None, size: int | None, *shared):
         """Render the config the address bar names on load, or the one chosen in the menu.
 
         The shared stores are emptied, but only those that hold something: writing an empty
-        store again would make every view that listens to it redraw for nothing.
+        store again would make every view that listens to it redraw for nothing. A config of
+        the same number of samples keeps the selection and the focus: models of the same
+        samples are compared by switching between them (row i is sample i in each).
         """
         if ctx.triggered_id == "config-menu" and chosen in menu:
             key = chosen
@@ -198,12 +223,16 @@ def create_app(
             e if value not in (None, {}) else no_update
             for value, e in zip(shared, empty, strict=True)
         ]
+        if n is not None and n == size:
+            resets[:3] = [no_update] * 3  # selection mask, selection and focus carry over
         return workspace, line, key, n, key, search_out, *resets
 
     selection_bar_callbacks(app, menu)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)
+    register_hardening(app)
     register_all(app, menu)
+    comparison.register_callbacks(app, menu)
     if warm_up:
         embedding_view.warm_up()  # UMAP's numba code, once per machine, in its own process
     if on_selection is not None:

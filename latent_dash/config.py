@@ -70,6 +70,43 @@ class Config(BaseModel):
     )
 
 
+class ComparisonOptions(BaseModel):
+    """The metrics panel under the models of a comparison page."""
+
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(10, ge=1, le=100, description="Neighbours of the k-NN overlap.")
+    ks: list[int] = Field(
+        [5, 10, 20, 50], min_length=1, description="Neighbourhood sizes of the T&C curves."
+    )
+    error: str | None = Field(
+        None,
+        description="Metadata column holding each model's per-sample reconstruction error "
+        "(default: the first column whose name contains 'error', if any).",
+    )
+
+
+class CompareConfig(BaseModel):
+    """A comparison page: two or more model configs over the same samples, side by side."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, description="Name of this config in the menu.")
+    description: str | None = Field(None, description="One line shown under the title.")
+    compare: list[str] = Field(
+        min_length=2,
+        description="Configs of the models, relative to this file; row i is sample i in each.",
+    )
+    layout: Any = Field(
+        default_factory=lambda: {"column": ["embedding", "parcoords"]},
+        description="The views drawn for each model, in a column per model.",
+    )
+    views: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Options per view, keyed by view id or kind."
+    )
+    comparison: ComparisonOptions = Field(
+        default_factory=ComparisonOptions, description="Options of the metrics panel."
+    )
+
+
 @dataclass(frozen=True)
 class ViewSpec:
     """One panel of the layout: a unique id, its kind and its raw options."""
@@ -99,6 +136,21 @@ class LoadedConfig:
     def resolve(self, relative: str) -> Path:
         """A path from the config, relative to the config file's folder."""
         return (self.folder / relative).resolve()
+
+
+@dataclass(frozen=True)
+class LoadedCompare:
+    """A parsed comparison config: its models' config files and the per-model views."""
+
+    path: Path
+    config: CompareConfig
+    layout: Any
+    views: tuple[ViewSpec, ...]
+    members: tuple[Path, ...]
+
+    @property
+    def title(self) -> str:
+        return self.config.title or self.path.stem
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -227,19 +279,43 @@ def _resolve_layout(
     return view_id
 
 
-def parse_config(path: Path | str) -> LoadedConfig:
-    """Read and validate a config file (not its data); raises ConfigError listing every problem."""
-    path = Path(path).resolve()
-    file = str(path)
+def _read_mapping(path: Path) -> dict[str, Any]:
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(
             [
                 Problem(
-                    file,
+                    str(path),
                     "",
-                    "the file must be a mapping with at least a 'dataset' key",
+                    "the file must be a mapping with a 'dataset' key (or a 'compare' list)",
                     "start from one of the configs in configs/ (see docs/configs.md)",
+                )
+            ]
+        )
+    return raw
+
+
+def is_compare(path: Path | str) -> bool:
+    """Whether a config file is a comparison page (it has a `compare` key); False if unreadable."""
+    try:
+        return "compare" in _read_mapping(Path(path))
+    except ConfigError:
+        return False
+
+
+def parse_config(path: Path | str) -> LoadedConfig:
+    """Read and validate a config file (not its data); raises ConfigError listing every problem."""
+    path = Path(path).resolve()
+    file = str(path)
+    raw = _read_mapping(path)
+    if "compare" in raw:
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    "compare",
+                    "this config compares models: it has no dataset of its own",
+                    "open it in the app (latent-dash run --config it), or name one of its models",
                 )
             ]
         )
@@ -247,12 +323,48 @@ def parse_config(path: Path | str) -> LoadedConfig:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_pydantic_problems(file, exc)) from None
+    layout, specs = _parse_layout(file, config.layout, config.views)
+    return LoadedConfig(path, config, layout, specs)
 
+
+def parse_compare(path: Path | str) -> LoadedCompare:
+    """Read and validate a comparison config (not its models' data)."""
+    path = Path(path).resolve()
+    file = str(path)
+    try:
+        config = CompareConfig.model_validate(_read_mapping(path))
+    except ValidationError as exc:
+        raise ConfigError(_pydantic_problems(file, exc)) from None
+    members = tuple((path.parent / member).resolve() for member in config.compare)
+    problems = [
+        Problem(file, f"compare.{i}", f"no config file at {member}", "check the path")
+        for i, member in enumerate(members)
+        if not member.is_file()
+    ]
+    if len(set(members)) < len(members):
+        problems.append(
+            Problem(file, "compare", "a model is listed twice", "list each model config once")
+        )
+    problems += [
+        Problem(file, f"compare.{i}", "a comparison cannot contain another comparison",
+                "list model configs, each with a dataset")
+        for i, member in enumerate(members)
+        if member.is_file() and is_compare(member)
+    ]  # fmt: skip
+    if problems:
+        raise ConfigError(problems)
+    layout, specs = _parse_layout(file, config.layout, config.views)
+    return LoadedCompare(path, config, layout, specs, members)
+
+
+def _parse_layout(
+    file: str, tree: Any, views: dict[str, dict[str, Any]]
+) -> tuple[Any, tuple[ViewSpec, ...]]:
     problems: list[Problem] = []
     specs: list[ViewSpec] = []
-    layout = _resolve_layout(file, config.layout, config.views, specs, problems, "layout")
+    layout = _resolve_layout(file, tree, views, specs, problems, "layout")
     placed = {s.id for s in specs}
-    for name in config.views:
+    for name in views:
         if name not in placed:
             problems.append(
                 Problem(
@@ -266,7 +378,7 @@ def parse_config(path: Path | str) -> LoadedConfig:
         problems.append(Problem(file, "layout", "the layout holds no view", "name a view kind"))
     if problems:
         raise ConfigError(problems)
-    return LoadedConfig(path, config, layout, tuple(specs))
+    return layout, tuple(specs)
 
 
 def list_configs(folder: Path | str) -> list[Path]:

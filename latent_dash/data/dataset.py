@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from latent_dash.config import LoadedConfig, Source
+from latent_dash.config import LoadedCompare, LoadedConfig, Source
 from latent_dash.data.loaders import SourceError, read_matrix, read_table
 from latent_dash.decoding import Decoder, load_decoder
 from latent_dash.errors import ConfigError, Problem
@@ -398,7 +398,7 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
     return dataset
 
 
-def check_view_columns(loaded: LoadedConfig, dataset: Dataset) -> None:
+def check_view_columns(loaded: LoadedConfig | LoadedCompare, dataset: Dataset) -> None:
     """Every view option that names a column must name one the dataset has."""
     names = [c.name for c in dataset.columns]
     problems = []

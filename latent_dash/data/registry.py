@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from latent_dash.config import LoadedConfig, parse_config
-from latent_dash.data.dataset import Dataset, load_dataset
+from latent_dash.config import LoadedCompare, LoadedConfig, parse_compare, parse_config
+from latent_dash.data.dataset import Dataset, check_view_columns, load_dataset
+from latent_dash.errors import ConfigError, Problem
 
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[tuple[float, ...], LoadedConfig, Dataset]] = {}
@@ -37,3 +38,52 @@ def open_config(path: Path | str) -> tuple[LoadedConfig, Dataset]:
         dataset = load_dataset(loaded)
         _loaded[loaded.path] = (stamp, loaded, dataset)
         return loaded, dataset
+
+
+def open_compare(path: Path | str) -> tuple[LoadedCompare, tuple[Dataset, ...]]:
+    """A comparison config and its models' datasets, checked to describe the same samples.
+
+    Every model's problems are reported together; the per-model views' columns must exist in
+    every model, since each model draws the same views.
+    """
+    loaded = parse_compare(path)
+    file = str(loaded.path)
+    datasets: list[Dataset] = []
+    problems: list[Problem] = []
+    for member in loaded.members:
+        try:
+            datasets.append(open_config(member)[1])
+        except ConfigError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ConfigError(problems)
+    first = datasets[0]
+    for i, dataset in enumerate(datasets[1:], start=1):
+        if dataset.n != first.n:
+            problems.append(
+                Problem(
+                    file,
+                    f"compare.{i}",
+                    f"{loaded.members[i].name} has {dataset.n:,} samples but "
+                    f"{loaded.members[0].name} has {first.n:,}",
+                    "compare models of the same samples: row i must be sample i in each",
+                )
+            )
+    error_column = loaded.config.comparison.error
+    for member, dataset in zip(loaded.members, datasets, strict=True):
+        try:
+            check_view_columns(loaded, dataset)
+        except ConfigError as error:
+            problems.extend(error.problems)
+        if error_column and error_column not in {c.name for c in dataset.columns}:
+            problems.append(
+                Problem(
+                    file,
+                    "comparison.error",
+                    f"{member.name} has no column named {error_column!r}",
+                    "name a metadata column every model has, or leave it out",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    return loaded, tuple(datasets)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import html
 
-from latent_dash.config import LoadedConfig
+from latent_dash.config import LoadedCompare, ViewSpec
 from latent_dash.data import Dataset
-from latent_dash.views import render_panel
+from latent_dash.menu import model_view_id
+from latent_dash.views import comparison, render_panel
 
 
-def build_grid(loaded: LoadedConfig, dataset: Dataset) -> html.Div:
+def build_grid(layout: Any, views: tuple[ViewSpec, ...], dataset: Dataset) -> html.Div:
     """Rows place their children side by side in equal columns; columns stack them."""
-    specs = {spec.id: spec for spec in loaded.views}
+    specs = {spec.id: spec for spec in views}
 
     def node(item: Any) -> Any:
         if isinstance(item, str):
@@ -27,4 +29,47 @@ def build_grid(loaded: LoadedConfig, dataset: Dataset) -> html.Div:
             )
         return html.Div([node(child) for child in children], className="layout-column")
 
-    return html.Div(node(loaded.layout), className="layout-grid")
+    return html.Div(node(layout), className="layout-grid")
+
+
+def build_comparison(
+    loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str]
+) -> html.Div:
+    """A column of the same views per model, side by side, and the metrics panel under them.
+
+    Each model's panels get ids carrying the model's number (menu.model_view_id), so their
+    callbacks resolve that model's dataset; the selection stores are the page's, shared.
+    """
+    columns = []
+    for number, (dataset, title) in enumerate(zip(datasets, titles, strict=True)):
+        views = tuple(replace(s, id=model_view_id(number, s.id)) for s in loaded.views)
+        layout = _renamed(loaded.layout, number)
+        columns.append(
+            dbc.Col(
+                [
+                    html.H5(title, className="model-title"),
+                    html.Div(
+                        f"{dataset.n:,} samples × {dataset.dims} latent dims",
+                        className="text-muted small mb-1",
+                    ),
+                    build_grid(layout, views, dataset),
+                ],
+                xs=12,
+                lg=True,
+                className=f"model-column model-{number}",
+            )
+        )
+    return html.Div(
+        [
+            dbc.Row(columns, className="g-2 layout-row"),
+            comparison.panel(loaded, datasets, titles),
+        ],
+        className="layout-grid comparison-page",
+    )
+
+
+def _renamed(item: Any, number: int) -> Any:
+    if isinstance(item, str):
+        return model_view_id(number, item)
+    ((direction, children),) = item.items()
+    return {direction: [_renamed(child, number) for child in children]}

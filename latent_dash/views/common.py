@@ -8,13 +8,15 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import ctx, dcc, html, no_update
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.data import Dataset, open_config
 from latent_dash.imaging import COLORMAPS
+from latent_dash.menu import model_keys as menu_models
+from latent_dash.menu import model_of_view
 from latent_dash.routes import thumbnail_url
 
 SOURCE_LABELS = {
@@ -38,25 +40,60 @@ def labelled(label: str, control) -> html.Div:
     return html.Div([html.Small(label, className="text-muted"), control])
 
 
-def panel_key(menu: dict[str, Path], config_key: str | None) -> str | None:
-    """The config key of the panel a callback serves, for URLs such as thumbnails.
+def _callback_views() -> set[str]:
+    """The panel ids named by the ids of the running callback's outputs, inputs and states."""
+    try:
+        groups = [ctx.outputs_list, ctx.inputs_list, ctx.states_list]
+    except MissingCallbackContextException:
+        return set()
+    views = set()
+    stack: list[Any] = groups
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict) and isinstance(item.get("id"), dict):
+            view = item["id"].get("view")
+            if isinstance(view, str):
+                views.add(view)
+    return views
 
-    On a plain page it is the page's key.
+
+def panel_key(
+    menu: dict[str, Path], config_key: str | None, view: str | None = None
+) -> str | None:
+    """The config key of the panel a callback serves: its dataset, its thumbnails' URLs.
+
+    On a plain page it is the page's key. On a comparison page it is the key of the model the
+    panel draws, read from `view` or else from the callback's own ids (the first model when
+    the callback serves panels of several models, such as the toolbar's export).
     """
-    return config_key
+    models = menu_models(menu, config_key)
+    if models is None:
+        return config_key
+    if not models:
+        raise PreventUpdate
+    numbers = {model_of_view(v) for v in ([view] if view else _callback_views())} - {None}
+    number = numbers.pop() if len(numbers) == 1 else 0
+    return models[number] if number < len(models) else models[0]
 
 
 def dataset_for(
-    menu: dict[str, Path], config_key: str | None, derived: dict | None = None
+    menu: dict[str, Path],
+    config_key: str | None,
+    derived: dict | None = None,
+    view: str | None = None,
 ) -> Dataset:
-    """The dataset of the config a page shows, with the page's computed columns.
+    """The dataset of the panel a callback serves, with the page's computed columns.
 
-    Only configs of the menu can be named. `derived` is the page's `derived` store:
-    {column name: {"key": result key, "index": column of a 2-D result or None}}.
+    Only configs of the menu can be named; see panel_key for comparison pages. `derived` is the
+    page's `derived` store: {column name: {"key": result key, "index": column of a 2-D result
+    or None}}.
     """
-    if config_key not in menu:
+    key = panel_key(menu, config_key, view)
+    if key not in menu:
         raise PreventUpdate
-    dataset = open_config(menu[config_key])[1]
+    dataset = open_config(menu[key])[1]
     if not derived:
         return dataset
     items = tuple(
@@ -98,12 +135,46 @@ def drawn_rows(n: int, limit: int, visible: np.ndarray | None = None) -> np.ndar
     return np.sort(np.random.default_rng(0).choice(rows, limit, replace=False))
 
 
-def drawn_note(drawn: int, n: int, visible: np.ndarray | None) -> str:
-    """What a sampled or filtered view draws, in words."""
+def drawn_with_selection(
+    n: int,
+    limit: int,
+    visible: np.ndarray | None,
+    selected: np.ndarray | None,
+    selected_limit: int,
+) -> tuple[np.ndarray, int]:
+    """(rows, extra): the fixed sample of `drawn_rows`, then selected samples it misses.
+
+    Enough selected samples are appended (after the sample, so drawn on top) for
+    min(selected and visible, `selected_limit`) selected ones to be drawn in all: all of a small
+    selection, a fixed random subset of a big one. `extra` is how many were appended.
+    """
+    rows = drawn_rows(n, limit, visible)
+    if selected is None or selected_limit <= 0:
+        return rows, 0
+    pool = np.asarray(selected, dtype=bool).copy()
+    if visible is not None:
+        shown = np.zeros(n, dtype=bool)
+        shown[np.asarray(visible)] = True
+        pool &= shown
+    wanted = min(int(pool.sum()), selected_limit) - int(pool[rows].sum())
+    if wanted <= 0:
+        return rows, 0
+    pool[rows] = False
+    candidates = np.flatnonzero(pool)
+    if len(candidates) > wanted:
+        candidates = np.sort(np.random.default_rng(1).choice(candidates, wanted, replace=False))
+    return np.concatenate([rows, candidates]), len(candidates)
+
+
+def drawn_note(drawn: int, n: int, visible: np.ndarray | None, extra: int = 0) -> str:
+    """What a sampled or filtered view draws, in words (`extra`: selected samples drawn on top
+    of the sample, counted in `drawn`)."""
     shown = n if visible is None else len(visible)
     what = f"{shown:,} visible of {n:,}" if visible is not None else f"all {n:,}"
-    if drawn < shown:
-        return f"{drawn:,} of {what} samples drawn (a fixed random sample)"
+    base = drawn - extra
+    if base < shown:
+        note = f"{base:,} of {what} samples drawn (a fixed random sample)"
+        return note + (f" + {extra:,} selected" if extra else "")
     return f"{what} samples drawn"
 
 

@@ -36,7 +36,13 @@ from latent_dash.imaging import (
     to_rgb,
 )
 from latent_dash.routes import thumbnail_url
-from latent_dash.views.common import SOURCE_LABELS, dataset_for, image_look_controls, labelled
+from latent_dash.views.common import (
+    SOURCE_LABELS,
+    dataset_for,
+    image_look_controls,
+    labelled,
+    panel_key,
+)
 
 KIND = "images"
 INDEX = "#index"  # the sort choice "sample index" (never a column name: those come from files)
@@ -410,6 +416,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     def show_focus(focus: int | None, cmap: str, channel: str, config_key: str):
         dataset = dataset_for(menu, config_key)
+        config_key = panel_key(menu, config_key)  # a comparison page: its model's
         if not isinstance(focus, int) or not 0 <= focus < dataset.n:
             return None
         return sample_card(dataset, config_key, focus, channel, cmap, f"Focus: sample {focus}")
@@ -424,6 +431,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     def show_summary(selection: dict | None, cmap: str, channel: str, filtered, config_key: str):
         dataset = dataset_for(menu, config_key)
+        config_key = panel_key(menu, config_key)  # a comparison page: its model's
         return summary_children(dataset, config_key, selection, channel, cmap, filtered)
 
     @app.callback(
@@ -456,6 +464,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         config_key: str,
     ):
         dataset = dataset_for(menu, config_key)
+        config_key = panel_key(menu, config_key)  # a comparison page: its model's
         view_id = ctx.outputs_list[0]["id"]["view"]
         if not isinstance(ctx.triggered_id, dict) or ctx.triggered_id.get("part") != "pager":
             page = 1  # a new selection, sort or look starts at the first page

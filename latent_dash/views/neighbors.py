@@ -28,7 +28,7 @@ from latent_dash.data import Dataset
 from latent_dash.imaging import channel_choices
 from latent_dash.routes import thumbnail_url
 from latent_dash.selection import combine, encode
-from latent_dash.views.common import dataset_for, labelled, visible_rows
+from latent_dash.views.common import dataset_for, labelled, panel_key, visible_rows
 
 KIND = "neighbors"
 THUMB_SIZE = 48
@@ -335,6 +335,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     def show(focus, k, metric: str, filtered, results_id: dict, config_key: str):
         dataset = dataset_for(menu, config_key)
+        config_key = panel_key(menu, config_key)  # a comparison page: its model's
         if metric not in nb.METRICS:
             raise PreventUpdate
         visible = visible_rows(dataset, filtered)
@@ -367,6 +368,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if not clicks[at]:
             raise PreventUpdate
         dataset = dataset_for(menu, config_key)
+        config_key = panel_key(menu, config_key)  # a comparison page: its model's
         if not isinstance(focus, int) or not 0 <= focus < dataset.n:
             raise PreventUpdate
         metric = metrics[at] if metrics[at] in nb.METRICS else "euclidean"

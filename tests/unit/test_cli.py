@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from latent_dash.cli import main
-from latent_dash.config import list_configs, parse_config
+from latent_dash.config import is_compare, list_configs, parse_compare, parse_config
 from tests.conftest import write_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -38,6 +38,8 @@ def test_run_with_missing_config_says_how_to_fix(tmp_path: Path, capsys):
 
 @pytest.mark.parametrize("path", list_configs(CONFIGS), ids=lambda p: p.stem)
 def test_shipped_configs_parse(path: Path):
+    if is_compare(path):
+        path = parse_compare(path).members[0]  # its models are checked on their own too
     loaded = parse_config(path)
     assert loaded.config.dataset.demo in ("digits", "implosion")
     assert loaded.views
@@ -49,11 +51,12 @@ def test_menu_lists_default_first():
 
 def test_docs_name_every_config_key():
     """docs/configs.md stays true to the schema: every key of every model is documented."""
-    from latent_dash.config import Config, DatasetConfig, Source
+    from latent_dash.config import CompareConfig, ComparisonOptions, Config, DatasetConfig, Source
     from latent_dash.kinds import KINDS
 
     docs = (CONFIGS.parent / "docs" / "configs.md").read_text()
-    models = [Config, DatasetConfig, Source] + [model for _, _, model in KINDS.values()]
+    models = [Config, DatasetConfig, Source, CompareConfig, ComparisonOptions]
+    models += [model for _, _, model in KINDS.values()]
     for model in models:
         for name in model.model_fields:
             assert f"`{name}`" in docs, f"{model.__name__}.{name} is not in docs/configs.md"

@@ -1,0 +1,444 @@
+"""The metrics panel of a comparison page: is model A's latent space as good as model B's?
+
+Under the models' columns, one figure per question, each computed in `compute.comparison` and
+cached on disk (a second visit answers at once):
+- do the two spaces agree on who is near whom? per-sample k-NN overlap (Jaccard), as a
+  histogram and as the colour of every embedding panel (a computed column, `knn overlap`); a
+  button selects the samples whose neighbourhoods differ most;
+- does each space keep the physical-parameter neighbourhoods? trustworthiness and continuity
+  over k, of each latent space against the parameters and of the two spaces against each other;
+- which dims of A carry what dims of B? canonical correlations and the dim-to-dim matching;
+- what does each encode? cross-validated R^2 of each parameter from each latent, side by side;
+- how well does each reconstruct? the per-sample error distributions, when a column holds them;
+and a summary table of the headline figures, the better model of each row in bold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import numpy as np
+import plotly.graph_objects as go
+from dash import ALL, MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from plotly.subplots import make_subplots
+
+from latent_dash import selection_store
+from latent_dash.compute import cache as result_cache
+from latent_dash.compute import comparison as metrics
+from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
+from latent_dash.data import Dataset, open_compare
+from latent_dash.errors import ConfigError
+from latent_dash.selection import combine, encode
+from latent_dash.views.common import labelled
+
+KIND = "comparison"
+OVERLAP_COLUMN = "knn overlap"
+EMBEDDING_COLORS = {"kind": "embedding", "part": "color", "view": ALL, "picker": ALL}
+MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+FIGURE_HEIGHT = 300
+
+
+class ids:
+    """Ids of the one metrics panel of a comparison page (MATCH keeps them per panel)."""
+
+    @staticmethod
+    def part(view: Any, part: str) -> dict[str, Any]:
+        return {"kind": KIND, "part": part, "view": view}
+
+
+def error_column(loaded: LoadedCompare, dataset: Dataset) -> str | None:
+    """The configured reconstruction-error column, else the first numeric one named '*error*'."""
+    if loaded.config.comparison.error:
+        return loaded.config.comparison.error
+    return next(
+        (c.name for c in dataset.columns if c.numeric and "error" in c.name.lower()), None
+    )
+
+
+def panel(loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str]) -> dbc.Card:
+    """The panel: model pickers (shown for three models or more), the figures, the table."""
+    view = "comparison"
+    choices = [{"label": t, "value": i} for i, t in enumerate(titles)]
+    pickers = dbc.Row(
+        [
+            dbc.Col(labelled("model A", dcc.Dropdown(
+                choices, 0, id=ids.part(view, "a"), clearable=False))),
+            dbc.Col(labelled("model B", dcc.Dropdown(
+                choices, 1, id=ids.part(view, "b"), clearable=False))),
+        ],
+        className="g-2 mb-2",
+        style=None if len(titles) > 2 else {"display": "none"},
+    )  # fmt: skip
+    select = dbc.InputGroup(
+        [
+            dbc.Button(
+                "Select the most different", id=ids.part(view, "select"), size="sm",
+                color="primary", className="comparison-select",
+            ),
+            dbc.Input(
+                id=ids.part(view, "fraction"), type="number", min=1, max=100, step=1, value=10,
+                size="sm", debounce=True, style={"maxWidth": "5rem"},
+            ),
+            dbc.InputGroupText("% lowest overlap"),
+        ],
+        size="sm",
+        className="mb-2",
+    )  # fmt: skip
+
+    def graph(part: str) -> dcc.Graph:
+        return dcc.Graph(
+            id=ids.part(view, part),
+            config={"displaylogo": False, "responsive": True},
+            style={"height": f"{FIGURE_HEIGHT}px"},
+            className=f"comparison-{part}",
+        )
+
+    body = [
+        pickers,
+        dcc.Store(id=ids.part(view, "overlap-key")),
+        html.Div(id=ids.part(view, "status"), className="comparison-status text-muted small"),
+        dbc.Row(
+            [
+                dbc.Col(html.Div(id=ids.part(view, "summary"), className="comparison-summary"),
+                        xs=12, lg=5),
+                dbc.Col([graph("overlap"), select], xs=12, lg=7),
+            ],
+            className="g-2",
+        ),
+        dbc.Row(
+            [
+                dbc.Col(graph("trust"), xs=12, lg=6),
+                dbc.Col(graph("r2"), xs=12, lg=6),
+                dbc.Col(graph("cca"), xs=12, lg=6),
+                dbc.Col(graph("errors"), xs=12, lg=6),
+            ],
+            className="g-2",
+        ),
+    ]  # fmt: skip
+    return dbc.Card(
+        [dbc.CardHeader("Model comparison", className="view-title"), dbc.CardBody(body)],
+        id="comparison-panel",
+        className="view-panel view-comparison mt-2",
+    )
+
+
+# ------------------------------------------------------------------ the figures (no callbacks)
+
+
+def _layout(figure: go.Figure, title: str, **axes: Any) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "font": {"size": 13}, "x": 0.01},
+        margin={"l": 50, "r": 10, "t": 36, "b": 40},
+        legend={"orientation": "h", "y": -0.25, "font": {"size": 11}},
+        template="plotly_white",
+        **axes,
+    )
+    return figure
+
+
+def overlap_figure(values: np.ndarray, k: int, names: tuple[str, str]) -> go.Figure:
+    figure = go.Figure(
+        go.Histogram(
+            x=values.astype(np.float32), xbins={"start": 0, "end": 1.0001, "size": 0.05},
+            marker_color="#6c757d", hovertemplate="overlap %{x}<br>%{y} samples<extra></extra>",
+        )
+    )  # fmt: skip
+    return _layout(
+        figure,
+        f"k-NN overlap of the two latent spaces (k = {k}, mean {values.mean():.2f},"
+        f" chance {k / max(len(values) - 1, 1):.3f})",
+        xaxis_title="Jaccard overlap of a sample's neighbourhoods",
+        yaxis_title="samples",
+        bargap=0.05,
+    )
+
+
+def trust_figure(curves: dict[str, np.ndarray], ks: list[int]) -> go.Figure:
+    figure = go.Figure()
+    low = min(float(np.nanmin(tc)) for tc in curves.values())
+    for number, (label, tc) in enumerate(curves.items()):
+        color = MODEL_COLORS[number % len(MODEL_COLORS)]
+        for row, (measure, dash) in enumerate((("T", "solid"), ("C", "dot"))):
+            figure.add_trace(
+                go.Scatter(
+                    x=ks, y=tc[row], name=f"{measure}: {label}", mode="lines+markers",
+                    line={"color": color, "dash": dash},
+                )
+            )  # fmt: skip
+    return _layout(
+        figure,
+        "Trustworthiness (T) and continuity (C) over k",
+        xaxis_title="k",
+        yaxis_title="score",
+        yaxis_range=[max(0.0, low - 0.02), 1.005],
+    )
+
+
+def r2_figure(names: list[str], scores: list[np.ndarray], titles: tuple[str, str]) -> go.Figure:
+    figure = go.Figure()
+    for number, (title, table) in enumerate(zip(titles, scores, strict=True)):
+        figure.add_trace(
+            go.Bar(
+                x=names, y=table[:, 0], error_y={"type": "data", "array": table[:, 1]},
+                name=title, marker_color=MODEL_COLORS[number],
+            )
+        )  # fmt: skip
+    return _layout(
+        figure,
+        "Cross-validated R² of each parameter from the latent",
+        barmode="group",
+        yaxis_title="R²",
+        yaxis_range=[min(0.0, float(np.nanmin([s[:, 0] for s in scores]))), 1.0],
+    )
+
+
+def cca_figure(
+    correlations: np.ndarray, matching: np.ndarray, a: Dataset, b: Dataset, titles: tuple
+) -> go.Figure:
+    """The canonical correlations (bars, left) and the dim-to-dim matching (heatmap, right)."""
+    figure = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.14)
+    figure.add_trace(
+        go.Bar(
+            x=[f"c{i + 1}" for i in range(len(correlations))], y=correlations,
+            marker_color="#6c757d", showlegend=False,
+            hovertemplate="%{x}: %{y:.3f}<extra></extra>",
+        ),
+        row=1, col=1,
+    )  # fmt: skip
+    figure.add_trace(
+        go.Heatmap(
+            z=np.abs(matching).astype(np.float32), x=b.latent_names, y=a.latent_names,
+            colorscale="Viridis", zmin=0, zmax=1, colorbar={"title": "|r|", "len": 0.8},
+            hovertemplate=f"{titles[0]} %{{y}}<br>{titles[1]} %{{x}}<br>|r| %{{z:.2f}}"
+            "<extra></extra>",
+        ),
+        row=1, col=2,
+    )  # fmt: skip
+    figure.update_yaxes(range=[0, 1.02], title_text="canonical r", row=1, col=1)
+    figure.update_yaxes(autorange="reversed", title_text=titles[0], row=1, col=2)
+    figure.update_xaxes(title_text=titles[1], row=1, col=2)
+    return _layout(figure, "Canonical correlations, and which dims of A match which of B")
+
+
+def error_figure(errors: list[np.ndarray | None], titles: tuple[str, str], column: str | None):
+    figure = go.Figure()
+    for number, (title, values) in enumerate(zip(titles, errors, strict=True)):
+        if values is None:
+            continue
+        figure.add_trace(
+            go.Histogram(
+                x=values.astype(np.float32), name=title, opacity=0.6, nbinsx=60,
+                marker_color=MODEL_COLORS[number],
+            )
+        )  # fmt: skip
+    if not figure.data:
+        figure.add_annotation(
+            text="No reconstruction-error column (set comparison.error in the config)",
+            showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+        )  # fmt: skip
+    return _layout(
+        figure,
+        f"Reconstruction error per sample ({column})" if column else "Reconstruction error",
+        barmode="overlay",
+        xaxis_title=column or "",
+        yaxis_title="samples",
+    )
+
+
+def _better(values: list[float], higher: bool) -> int | None:
+    finite = [v for v in values if np.isfinite(v)]
+    if len(finite) < 2 or np.isclose(finite[0], finite[1]):
+        return None
+    return int(np.argmax(values) if higher else np.argmin(values))
+
+
+def summary_table(rows: list[tuple[str, list[float], bool | None]], titles: tuple) -> html.Div:
+    """One row a figure; the better model's value in bold (when higher or lower is better)."""
+    head = html.Thead(html.Tr([html.Th("")] + [html.Th(t) for t in titles]))
+    body = []
+    wins: dict[int | None, int] = {}
+    for label, values, higher in rows:
+        best = _better(values, higher) if higher is not None else None
+        cells = [
+            html.Td(
+                "n/a" if not np.isfinite(v) else f"{v:.4g}",
+                className="fw-bold" if i == best else None,
+            )
+            for i, v in enumerate(values)
+        ]
+        body.append(html.Tr([html.Td(label), *cells]))
+        wins[best] = wins.get(best, 0) + 1
+    compared = sum(higher is not None for *_, higher in rows)
+    verdict = ", ".join(f"{titles[i]} on {wins.get(i, 0)}" for i in range(len(titles)))
+    return html.Div(
+        [
+            dbc.Table([head, html.Tbody(body)], size="sm", bordered=False, hover=True,
+                      className="mb-1"),
+            html.Div(f"Better (bold) of {compared} rows: {verdict}.",
+                     className="comparison-verdict small fw-semibold"),
+        ]
+    )  # fmt: skip
+
+
+def compare(
+    a: Dataset,
+    b: Dataset,
+    titles: tuple[str, str],
+    options: ComparisonOptions,
+    errors: tuple[np.ndarray | None, np.ndarray | None],
+    error_name: str | None,
+) -> dict[str, Any]:
+    """Every metric of the pair: the overlap's cache key, the figures and the summary rows."""
+    k, ks = options.k, [q for q in options.ks if q < a.n / 2]
+    params = a.params  # the same samples: the models share their physical inputs
+    overlap_key, overlaps = metrics.cached_overlap(a.latent, b.latent, params, k)
+    result = metrics.cached_comparison(a.latent, b.latent, params, k=k, ks=ks)
+    trust = result["trust"]
+    labels = {
+        "a_vs_params": f"{titles[0]} vs parameters",
+        "b_vs_params": f"{titles[1]} vs parameters",
+        "a_vs_b": f"{titles[1]} vs {titles[0]}",
+    }
+    curves = {
+        labels[name]: np.array([tc["trustworthiness"], tc["continuity"]], dtype=float)
+        for name, tc in trust.items()
+    }
+    correlations = np.array(result["cca"]["correlations"], dtype=float)
+    matching = np.array(result["cca"]["matching"], dtype=float)
+    r2 = result["r2"]
+    scores = (
+        [np.column_stack([r2[m], r2[f"{m}_std"]]).astype(float) for m in ("a", "b")]
+        if r2 is not None
+        else None
+    )
+    at = ks.index(k) if k in ks else len(ks) // 2
+    rows: list[tuple[str, list[float], bool | None]] = [("latent dims", [a.dims, b.dims], None)]
+    if "a_vs_params" in trust:
+        for measure in ("trustworthiness", "continuity"):
+            values = [trust[f"{m}_vs_params"][measure][at] for m in ("a", "b")]
+            rows.append((f"{measure} vs parameters (k={ks[at]})", values, True))
+    if scores is not None:
+        rows.append(("mean R² of the parameters", [float(np.nanmean(s[:, 0])) for s in scores],
+                     True))  # fmt: skip
+    if any(e is not None for e in errors):
+        medians = [float(np.median(e)) if e is not None else np.nan for e in errors]
+        rows.append(("median reconstruction error", medians, False))
+    shared = [
+        (f"mean k-NN overlap of A and B (k={k})", float(overlaps.mean())),
+        ("mean canonical correlation", float(np.mean(correlations))),
+    ]
+    no_params = _empty("R² needs physical parameters (dataset.params)")
+    figures = {
+        "overlap": overlap_figure(overlaps, k, titles),
+        "trust": trust_figure(curves, ks),
+        "cca": cca_figure(correlations, matching, a, b, titles),
+        "r2": r2_figure(a.param_names, scores, titles) if scores is not None else no_params,
+        "errors": error_figure(list(errors), titles, error_name),
+    }
+    return {"overlap_key": overlap_key, "figures": figures, "rows": rows, "shared": shared}
+
+
+def _empty(message: str) -> go.Figure:
+    figure = go.Figure()
+    figure.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return _layout(figure, "")
+
+
+# ------------------------------------------------------------------ callbacks
+
+
+def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    parts = ("overlap", "trust", "r2", "cca", "errors")
+
+    @app.callback(
+        Output(ids.part(MATCH, "summary"), "children"),
+        Output(ids.part(MATCH, "status"), "children"),
+        Output(ids.part(MATCH, "overlap-key"), "data"),
+        *[Output(ids.part(MATCH, p), "figure") for p in parts],
+        Input(ids.part(MATCH, "a"), "value"),
+        Input(ids.part(MATCH, "b"), "value"),
+        State("config-key", "data"),
+    )
+    def show_metrics(first: int, second: int, config_key: str):
+        """Every figure of the chosen pair (computed once, then read from the cache)."""
+        if config_key not in menu:
+            raise PreventUpdate
+        try:
+            loaded, datasets = open_compare(menu[config_key])
+        except ConfigError as error:
+            return html.Pre(str(error)), "", None, *[_empty("") for _ in parts]
+        titles = [config_title(p) for p in loaded.members]
+        if first == second:
+            message = "Pick two different models."
+            return None, message, None, *[_empty(message) for _ in parts]
+        a, b = datasets[first], datasets[second]
+        names = (a.name, b.name) if a.name != b.name else (titles[first], titles[second])
+        pair = (f"A: {names[0]}", f"B: {names[1]}")
+        column = error_column(loaded, a)
+        errors = tuple(
+            np.asarray(d.column(column), dtype=np.float64)
+            if column and column in {c.name for c in d.columns if c.numeric} else None
+            for d in (a, b)
+        )  # fmt: skip
+        result = compare(a, b, pair, loaded.config.comparison, errors, column)
+        table = summary_table(result["rows"], pair)
+        shared = html.Ul(
+            [html.Li(f"{label}: {value:.3f}") for label, value in result["shared"]],
+            className="small mb-0",
+        )
+        status = f"{a.n:,} samples; model A is {titles[first]}, model B is {titles[second]}."
+        figures = [result["figures"][p] for p in parts]
+        return [table, shared], status, result["overlap_key"], *figures
+
+    @app.callback(
+        Output("derived", "data", allow_duplicate=True),
+        Output(EMBEDDING_COLORS, "value", allow_duplicate=True),
+        Input(ids.part(ALL, "overlap-key"), "data"),
+        prevent_initial_call=True,
+    )
+    def colour_embeddings(keys: list[str | None]):
+        """The overlap becomes a column of the page, and every embedding is coloured by it."""
+        key = next((k for k in keys if k), None)
+        if key is None:
+            raise PreventUpdate
+        patch = Patch()
+        patch[OVERLAP_COLUMN] = {"key": key, "index": None}
+        return patch, [OVERLAP_COLUMN] * len(ctx.outputs_list[1])
+
+    @app.callback(
+        Output("selection-mask", "data", allow_duplicate=True),
+        Output("selection", "data", allow_duplicate=True),
+        Input(ids.part(ALL, "select"), "n_clicks"),
+        State(ids.part(ALL, "fraction"), "value"),
+        State(ids.part(ALL, "overlap-key"), "data"),
+        State("selection", "data"),
+        State("selection-mode", "value"),
+        State("filter", "data"),
+        prevent_initial_call=True,
+    )
+    def select_most_different(clicks, fractions, keys, current, mode, filtered):
+        """The given share of (visible) samples with the lowest overlap, in the toolbar's mode."""
+        if not any(clicks) or not keys or not keys[0]:
+            raise PreventUpdate
+        values = result_cache.load(keys[0])
+        if values is None:
+            raise PreventUpdate
+        n = len(values)
+        visible = selection_store.get((filtered or {}).get("key"), n)
+        candidates = np.flatnonzero(visible) if visible is not None else np.arange(n)
+        share = min(max(float(fractions[0] or 10), 1.0), 100.0) / 100.0
+        count = max(1, round(share * len(candidates)))
+        order = candidates[np.argsort(values[candidates], kind="stable")]
+        fresh = np.zeros(n, dtype=bool)
+        fresh[order[:count]] = True
+        previous = selection_store.get((current or {}).get("key"), n)
+        mask = combine(previous, fresh, mode or "replace")
+        value = encode(mask) | {"source": "comparison"}
+        key = selection_store.put(mask)
+        return value, {"key": key, "count": int(mask.sum()), "n": n, "source": "comparison"}
+

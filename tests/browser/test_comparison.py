@@ -1,0 +1,107 @@
+"""A comparison page in a real browser: two models side by side, linked, with their metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latent_dash.app import create_app
+from tests.browser.helpers import (
+    box_select,
+    count_text,
+    pick,
+    scatter_selected,
+    serve,
+    until,
+)
+from tests.conftest import write_config, write_dataset
+
+pytestmark = pytest.mark.browser
+N = 150
+A = ".model-0 .view-scatter"
+B = ".model-1 .view-scatter"
+
+
+@pytest.fixture
+def comparison(tmp_path: Path) -> Path:
+    """Model B is model A with two extra noisy dims, over the same samples and images."""
+    files = write_dataset(tmp_path / "data", n=N, dims=4, seed=3)
+    latent = np.load(tmp_path / "data" / "latent.npy")
+    noise = np.random.default_rng(4).normal(scale=0.3, size=(N, 2)).astype(np.float32)
+    np.save(tmp_path / "data" / "latent-b.npy", np.hstack([latent, noise]))
+    for name, latent_file in (("model-a", "latent.npy"), ("model-b", "latent-b.npy")):
+        write_config(
+            tmp_path / f"{name}.yaml",
+            {
+                "title": name,
+                "dataset": {
+                    "name": name,
+                    "latent": f"data/{latent_file}",
+                    "images": f"data/{files['images']}",
+                    "params": f"data/{files['params']}",
+                    "metadata": f"data/{files['metadata']}",
+                },
+                "layout": {"column": ["scatter"]},
+            },
+        )
+    return write_config(
+        tmp_path / "compare.yaml",
+        {
+            "title": "A against B",
+            "compare": ["model-a.yaml", "model-b.yaml"],
+            "layout": {"column": ["scatter", "images"]},
+            "views": {"scatter": {"x": "z0", "y": "z1", "color": "label"}},
+            "comparison": {"k": 5, "ks": [3, 5, 10]},
+        },
+    )
+
+
+def test_selection_in_one_model_shows_in_the_other(dash_duo, comparison: Path):
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
+    assert "comparing 2 models" in dash_duo.find_element("#dataset-summary").text
+    box_select(dash_duo, A, start=(0.02, 0.02), end=(0.5, 0.98))
+    until(dash_duo, lambda: count_text(dash_duo) != f"0 of {N} selected")
+    chosen = scatter_selected(dash_duo, A)
+    assert chosen and 0 < len(chosen) < N
+    until(dash_duo, lambda: scatter_selected(dash_duo, B) == chosen)
+    assert count_text(dash_duo) == f"{len(chosen)} of {N} selected"
+    # each model's gallery draws its own model's thumbnails
+    until(dash_duo, lambda: dash_duo.find_elements(".model-1 .view-images img[src*='/model-b/']"))
+
+
+def test_metrics_render_and_select_the_most_different(dash_duo, comparison: Path):
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    table = dash_duo.wait_for_element(".comparison-summary table", timeout=30)
+    text = table.text
+    assert "latent dims" in text and "mean R² of the parameters" in text
+    assert "median reconstruction error" in text  # the metadata's `error` column
+    verdict = dash_duo.find_element(".comparison-verdict").text
+    assert verdict.startswith("Better (bold) of 4 rows: A: model-a on ")  # T, C, R², error
+    bars = dash_duo.driver.execute_script(
+        "return document.querySelector('.comparison-overlap .js-plotly-plot').data[0].type"
+    )
+    assert bars == "histogram"
+    overlap = dash_duo.driver.execute_script(
+        "const d = document.querySelector('.comparison-summary').innerText;"
+        "return d.match(/mean k-NN overlap of A and B \\(k=5\\): ([0-9.]+)/)[1];"
+    )
+    assert 0.3 < float(overlap) <= 1.0  # B extends A with small noise: mostly the same neighbours
+    button = dash_duo.find_element(".comparison-select")
+    dash_duo.driver.execute_script("arguments[0].click();", button)
+    until(dash_duo, lambda: count_text(dash_duo) == f"15 of {N} selected")  # 10 % of 150
+    until(dash_duo, lambda: len(scatter_selected(dash_duo, B) or []) == 15)
+
+
+def test_switching_to_a_model_of_the_same_samples_keeps_the_selection(dash_duo, comparison):
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    dash_duo.wait_for_element(f"{A} .nsewdrag")
+    box_select(dash_duo, A, start=(0.02, 0.02), end=(0.5, 0.98))
+    until(dash_duo, lambda: count_text(dash_duo) != f"0 of {N} selected")
+    before = count_text(dash_duo)
+    pick(dash_duo, dash_duo.find_element("#config-menu"), "model-b")
+    dash_duo.wait_for_element(".view-scatter:not(.model-0 *) .nsewdrag")
+    until(dash_duo, lambda: "model-b" in dash_duo.find_element("#dataset-summary").text)
+    assert count_text(dash_duo) == before

@@ -84,11 +84,11 @@ const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
 let out = [];
 let any = false;
 gd.data.forEach(function (t) {
-  if (t.meta === 'focus') return;
+  if (t.meta === 'focus' || t.meta === 'grid') return;  // overlays, not samples
   const idx = lib.arrayOf(t.customdata);
   if (t.selectedpoints === null || t.selectedpoints === undefined) return;
   any = true;
-  for (const j of t.selectedpoints) out.push(idx[j]);
+  for (const j of lib.arrayOf(t.selectedpoints)) out.push(idx[j]);  // typed when server-drawn
 });
 return any ? out.sort((a, b) => a - b) : null;
 """

@@ -10,7 +10,7 @@ import pytest
 from latent_dash.app import create_app
 from latent_dash.config import list_configs
 from latent_dash.demo import build_demo
-from tests.browser.helpers import pick, serve
+from tests.browser.helpers import box_select, count_text, pick, scatter_selected, serve, until
 
 pytestmark = pytest.mark.browser
 SHIPPED = Path(__file__).resolve().parents[2] / "configs"
@@ -31,7 +31,7 @@ def shipped(tmp_path_factory) -> Path:
 def test_shipped_config_starts(dash_duo, shipped: Path, config: str):
     serve(dash_duo, create_app(shipped / config))
     dash_duo.wait_for_contains_text("#dataset-summary", "150 samples")
-    dash_duo.wait_for_element(".view-scatter .js-plotly-plot")
+    dash_duo.wait_for_element(".view-panel .js-plotly-plot")
     assert dash_duo.find_elements("#config-error") == []
     assert dash_duo.get_logs() == []
 
@@ -42,3 +42,47 @@ def test_switcher_swaps_shipped_models(dash_duo, shipped: Path):
     pick(dash_duo, dash_duo.find_element("#config-menu"), "Digits autoencoder, 16-D latent")
     dash_duo.wait_for_contains_text("#dataset-summary", "digits-16d: 150 samples × 16 latent")
     assert "config=digits-16d" in dash_duo.driver.current_url
+
+
+def test_shipped_implosion_comparison_links_the_models_and_measures_them(dash_duo, shipped):
+    """Select in the 10-D model, see it in the 16-D one; the metrics say what the data says."""
+    serve(dash_duo, create_app(shipped / "compare-implosion.yaml", warm_up=False))
+    a, b = ".model-0 .view-embedding", ".model-1 .view-embedding"
+    dash_duo.wait_for_element(f"{a} .nsewdrag", timeout=30)
+    box_select(dash_duo, a, start=(0.02, 0.02), end=(0.5, 0.98))
+    until(dash_duo, lambda: count_text(dash_duo) not in ("", "0 of 150 selected"))
+    chosen = scatter_selected(dash_duo, a)
+    assert chosen and 0 < len(chosen) < 150
+    until(dash_duo, lambda: scatter_selected(dash_duo, b) == chosen)
+    table = dash_duo.wait_for_element(".comparison-summary table", timeout=30)
+    rows = {
+        r.find_elements("css selector", "td")[0].text: r.find_elements("css selector", "td")[1:]
+        for r in table.find_elements("css selector", "tbody tr")
+    }
+    assert [c.text for c in rows["latent dims"]] == ["10", "16"]
+    error_10d, error_16d = rows["median reconstruction error"]
+    assert "fw-bold" in error_16d.get_attribute("class")  # the 16-D model reconstructs better
+    assert float(error_16d.text) <= float(error_10d.text)
+    for name in ("trustworthiness vs parameters (k=10)", "mean R² of the parameters"):
+        assert all(0 < float(c.text) <= 1 for c in rows[name]), name
+    # the per-sample overlap colours both embeddings, as a computed column
+    until(dash_duo, lambda: all(
+        "knn overlap" in dash_duo.find_element(f"{p} [id*='\"part\":\"color\"']").text
+        for p in (a, b)
+    ))  # fmt: skip
+
+
+def test_shipped_structure_views_spine_selects_a_basin(dash_duo, shipped):
+    """The spine of a physical input on the implosion demo; a peak's basin fills the gallery."""
+    from tests.browser.test_topology import PANEL, click_node, nodes
+
+    serve(dash_duo, create_app(shipped / "implosion-structure.yaml", warm_up=False))
+    drawn = until(dash_duo, lambda: nodes(dash_duo), timeout=30)
+    assert len(drawn) == 2 and all(drawn)  # drive and yield, side by side
+    status = dash_duo.find_element(f"{PANEL} .topology-status").text
+    assert "drive:" in status and "yield:" in status and "150 samples" in status
+    click_node(dash_duo, drawn[0][0])
+    until(dash_duo, lambda: count_text(dash_duo) not in ("", "0 of 150 selected"))
+    selected = int(count_text(dash_duo).split()[0])
+    dash_duo.wait_for_contains_text(".view-images .images-gallery", f"of {selected} selected")
+    assert dash_duo.get_logs() == []

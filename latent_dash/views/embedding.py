@@ -13,16 +13,16 @@ How a Run goes:
 2. Otherwise it hands the job to `run_job`, a background callback (the app's DiskcacheManager
    forks a worker process). The `running` outputs disable Run and show Cancel and the progress
    line meanwhile; the worker reports its stage and progress with `set_props`.
-3. The worker's last `set_props` puts the outcome (result or error) in the panel's `outcome`
-   store; `finish` turns it into the result (drawn, published) and the status line.
+3. The worker returns the outcome (result or error) into the panel's `outcome` store;
+   `finish` turns it into the result (drawn, published) and the status line.
 
 Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
 - `progress=` and `cancel=` refuse pattern-matching ids (WildcardInLongCallback); MATCH works
   in a background callback's inputs, outputs and `running` outputs, and `set_props` reaches
   the panel's own concrete ids from the worker. So progress goes through `set_props`.
-- `run_job` has no outputs: the page's workspace sits in a dcc.Loading that blanks it while
-  any callback output inside it is pending, which for a background callback is the whole run
-  (and would hide the Cancel button). A no-output callback leaves nothing pending.
+- `run_job` outputs only the `outcome` store: the page's dcc.Loading targets the workspace's
+  children alone, so a pending run blanks nothing. Without an output, Dash answers a
+  cancelled job with an error (500) and calls the callback whenever its panel appears.
 - Cancel is a normal callback: the worker registers its pid under the request's token in a
   disk cache (`jobs`), Cancel kills that process; the browser's next poll finds the job gone
   without a result and ends it (`running` outputs reset). Each panel cancels only its own job.
@@ -72,6 +72,7 @@ from latent_dash.views.common import (
     dataset_for,
     hover_card,
     labelled,
+    panel_key,
     visible_rows,
 )
 from latent_dash.views.scatter import focus_trace, point_traces, register_linking, scatter_layout
@@ -645,6 +646,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         return no_update, job, job["token"], "", progress_children(f"{label}: starting", None)
 
     @app.callback(
+        Output(ids.part(MATCH, "outcome"), "data"),
         Input(ids.part(MATCH, "request"), "data"),
         background=True,
         interval=POLL_MS,
@@ -663,13 +665,15 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         ],
         prevent_initial_call=True,
     )
-    def run_job(job: dict | None) -> None:
-        """Supervise the computing process; stage, progress and outcome go by set_props."""
+    def run_job(job: dict | None) -> dict:
+        """Supervise the computing process (stage and progress go by set_props); its outcome.
+
+        The callback has an output on purpose: Dash answers a cancelled job of a no-output
+        background callback with an error (500), and calls it when its panel appears.
+        """
         if not job:
-            return  # dash 4.4 calls a no-output callback when its panel appears, regardless
-        view_id = ctx.triggered_id["view"]
-        outcome = supervise(menu, job, _reporter(view_id))
-        set_props(ids.part(view_id, "outcome"), {"data": outcome})
+            raise PreventUpdate
+        return supervise(menu, job, _reporter(ctx.triggered_id["view"]))
 
     @app.callback(
         Output(ids.part(MATCH, "result"), "data", allow_duplicate=True),
@@ -777,7 +781,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         dataset = dataset_for(menu, config_key, derived)
         names = {c.name for c in dataset.columns}
         wanted = [*((result or {}).get("columns") or []), color]
-        return hover_card(dataset, config_key, hovered, [c for c in wanted if c in names])
+        image_key = panel_key(menu, config_key)
+        return hover_card(dataset, image_key, hovered, [c for c in wanted if c in names])
 
 
 def warm_up() -> None:

@@ -1,4 +1,4 @@
-"""The `latent-dash` command: run the app, build the demo data, validate configs, precompute.
+"""The `latent-dash` command: run the app, build demo data, validate, precompute, synthesize.
 
 `python app.py ARGS` is `latent-dash run ARGS`; gunicorn imports `app:server`, which reads the
 config from the environment variable LATENT_DASH_CONFIG.
@@ -12,9 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from latent_dash.config import parse_config
-from latent_dash.data import open_config
+from latent_dash.config import is_compare, parse_config
+from latent_dash.data import open_compare, open_config
 from latent_dash.errors import ConfigError
+from latent_dash.menu import compare_members
 
 CONFIG_ENV = "LATENT_DASH_CONFIG"
 DEFAULT_CONFIG = Path("configs") / "default.yaml"
@@ -30,7 +31,7 @@ def missing_demos(configs: list[Path]) -> list[str]:
     from latent_dash.demo import is_built
 
     names = set()
-    for path in configs:
+    for path in [m for p in configs for m in (compare_members(p) or (p,))]:
         try:
             demo = parse_config(path).config.dataset.demo
         except ConfigError:
@@ -71,6 +72,11 @@ def _run(args: argparse.Namespace) -> int:
 def _report(path: Path) -> bool:
     """Print whether a config and its data load; True when they do."""
     try:
+        if is_compare(path):
+            compared, datasets = open_compare(path)
+            models = ", ".join(f"{d.name} ({d.dims} dims)" for d in datasets)
+            print(f"OK {path}: {compared.title}: compares {models} over {datasets[0].n:,} samples")
+            return True
         loaded, dataset = open_config(path)
     except ConfigError as error:
         print(f"ERROR {path}:", file=sys.stderr)
@@ -138,6 +144,30 @@ def _precompute(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _synth(args: argparse.Namespace) -> int:
+    """Write a seeded synthetic dataset and its config (for scale tests; never committed)."""
+    import time
+
+    from latent_dash.synthetic import SynthSpec, default_folder, synthesize
+
+    out = Path(args.out) if args.out else default_folder(args.n, args.dims)
+    spec = SynthSpec(
+        n=args.n, dims=args.dims, clusters=args.clusters, image_size=args.image_size,
+        seed=args.seed,
+    )  # fmt: skip
+    start = time.perf_counter()
+    try:
+        config = synthesize(out, spec, force=args.force)
+    except FileExistsError as error:
+        print(f"{error}. Fix: pass --force to replace it, or another --out", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"{error}", file=sys.stderr)
+        return 2
+    print(f"wrote {config} in {time.perf_counter() - start:.1f} s")
+    return 0 if _report(config) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latent-dash", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +194,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     precompute.add_argument("configs", nargs="+", metavar="CONFIG")
     precompute.set_defaults(func=_precompute)
+
+    synth = commands.add_parser(
+        "synth", help="write a seeded synthetic dataset + config (scale tests; not committed)"
+    )
+    synth.add_argument("--n", type=int, default=1_000_000, help="samples (default 1,000,000)")
+    synth.add_argument("--dims", type=int, default=16, help="latent dims (default 16)")
+    synth.add_argument("--clusters", type=int, default=12, help="clusters (default 12)")
+    synth.add_argument(
+        "--image-size", type=int, default=16, help="side of the uint8 images; 0: none (16)"
+    )
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument(
+        "--out", help="folder to write (default synthetic-data/synth-NxD, git-ignored)"
+    )
+    synth.add_argument("--force", action="store_true", help="replace a non-empty folder")
+    synth.set_defaults(func=_synth)
     return parser
 
 

@@ -74,6 +74,46 @@
       return patch.build();
     },
 
+    /* The selected lines the server adds to the drawn sample (parcoords.py selected_lines):
+     * the figure keeps its first `sample` lines and gets these appended (drawn on top), with
+     * colours from the current selection. Only the added lines travel, never the sample. */
+    mergeLines: function (lines, figure, maskValue, n) {
+      const trace = figure && figure.data && figure.data[0];
+      if (!lines || !trace || !trace.meta || trace.meta.sample !== lines.sample) {
+        return dc.no_update;
+      }
+      const keep = lines.sample;
+      const values = function (spec) {
+        const steps = lib().arrayOf(spec); // 16-bit steps from lo (parcoords.py _quantized)
+        const out = new Float32Array(steps.length);
+        for (let j = 0; j < steps.length; j++) out[j] = spec.lo + steps[j] * spec.step;
+        return out;
+      };
+      const join = function (old, added, Type) {
+        const out = new Type(keep + added.length);
+        out.set(old.subarray ? old.subarray(0, keep) : old.slice(0, keep));
+        out.set(added, keep);
+        return out;
+      };
+      const dims = [];
+      for (const dim of trace.dimensions) {
+        const added = lines.dims[dim.label];
+        if (!added) return dc.no_update; // the axes changed meanwhile: a redraw is coming
+        dims.push(join(lib().arrayOf(dim.values), values(added), Float32Array));
+      }
+      const rows = join(lib().arrayOf(trace.customdata), lib().arrayOf(lines.rows), Int32Array);
+      const base = join(lib().arrayOf(trace.meta.base), values(lines.base), Float32Array);
+      const mask = lib().decode(maskValue, n);
+      const colors = new Float32Array(rows.length);
+      for (let j = 0; j < rows.length; j++) colors[j] = !mask || mask[rows[j]] ? base[j] : 0;
+      const patch = new dc.Patch();
+      dims.forEach((values, k) => patch.assign(["data", 0, "dimensions", k, "values"], values));
+      patch.assign(["data", 0, "customdata"], rows);
+      patch.assign(["data", 0, "meta"], { base: base, sample: keep });
+      patch.assign(["data", 0, "line", "color"], colors);
+      return patch.build();
+    },
+
     /* Selection -> line colours (unselected lines grey); another view's selection clears this
      * panel's brushes, since they no longer describe what is selected. */
     highlightParcoords: function (maskValue, n, figures, brushes) {

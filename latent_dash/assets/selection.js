@@ -13,7 +13,9 @@
   };
   const decoded = new WeakMap(); // {dtype, bdata} object -> typed array, decoded once
 
-  /* A figure array as plotly 7 sends it ({dtype, bdata} base64) or a plain list -> array. */
+  /* A figure array as plotly 7 sends it ({dtype, bdata} base64) or a plain list -> array.
+   * Sample indices may come delta-coded ({dtype: "u1" or "u2", bdata, start}: see
+   * views/scatter.py pack_rows): they are summed back into an Int32Array of indices. */
   function arrayOf(value) {
     if (value == null) return [];
     if (Array.isArray(value) || ArrayBuffer.isView(value)) return value;
@@ -21,7 +23,16 @@
       if (decoded.has(value)) return decoded.get(value);
       const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
       const Type = DTYPES[value.dtype] || Float64Array;
-      const out = new Type(bytes.buffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+      let out = new Type(bytes.buffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+      if (typeof value.start === "number") {
+        const gaps = out;
+        out = new Int32Array(gaps.length);
+        let at = value.start;
+        for (let j = 0; j < gaps.length; j++) {
+          at += gaps[j];
+          out[j] = at;
+        }
+      }
       decoded.set(value, out);
       return out;
     }

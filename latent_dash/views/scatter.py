@@ -4,10 +4,17 @@ The figure carries float32 numpy arrays (sent as typed binary) in WebGL traces: 
 numeric colour, one per category so the legend names them. Every trace's customdata holds the
 sample indices, which is how box and lasso selections become the shared selection in the
 browser and how the selection from other views is shown (clientside Patch of selectedpoints).
+
+Scale: every visible point is drawn, at any N (no sampling, no drawing limit). A point costs
+x and y (float32), its sample index delta-coded in one byte (pack_rows) and, with a numeric
+colour, a float32 colour: about 14.5 MB of JSON at 1M points coloured by a category, 21 MB by a
+number (benchmarks/scale.py). Past a few million points a server-rendered density image
+(datashader) with server-side picking would be the next step; it is not built.
 """
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,7 @@ from latent_dash.views.common import (
     dataset_for,
     hover_card,
     labelled,
+    panel_key,
     visible_rows,
 )
 from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
@@ -117,8 +125,7 @@ def point_traces(
         ]
     values = dataset.column(color)
     if info[color].categorical:
-        text = np.asarray(values).astype(str)
-        categories, codes = np.unique(text, return_inverse=True)
+        categories, codes = category_codes(values)
         if len(categories) <= MAX_LEGEND_CATEGORIES:
             return [
                 _trace(
@@ -145,7 +152,52 @@ def point_traces(
     return [_trace(xs, ys, everything, marker, None, selected)]
 
 
+def category_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(categories as text, sorted as text; each value's code): np.unique over the text of the
+    values, but sorting the raw values (a million ints in ~50 ms instead of ~1 s as strings)."""
+    raw, codes = np.unique(np.asarray(values), return_inverse=True)
+    text = raw.astype(str)
+    order = np.argsort(text, kind="stable")
+    text = text[order]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    merged, first = np.unique(text, return_inverse=True)  # raw values with equal text merge
+    return merged, first[rank[codes.ravel()]]
+
+
+def pack_rows(figure: go.Figure) -> go.Figure:
+    """Send each point trace's sample indices (customdata) as small deltas, not int32.
+
+    Point traces hold increasing sample indices; their gaps fit in a byte or two (all ones for
+    an unfiltered single trace). The customdata becomes plotly's typed-array object with one more
+    key, {"dtype": "u1", "bdata": ..., "start": first index}: plotly ignores the key, and
+    `arrayOf` in assets/selection.js turns it back into the indices (a running sum). At 1M points
+    this saves 3 of the 4 bytes a point the indices cost (about 4 MB of base64).
+    """
+    for trace in figure.data:
+        rows = trace._props.get("customdata")
+        if not isinstance(rows, np.ndarray) or rows.ndim != 1 or rows.size < 2:
+            continue
+        if not np.issubdtype(rows.dtype, np.integer):
+            continue
+        gaps = np.diff(rows.astype(np.int64), prepend=int(rows[0]))
+        if gaps[1:].min() <= 0:
+            continue  # not increasing: left as it is
+        top = int(gaps.max())
+        dtype = np.uint8 if top <= 0xFF else np.uint16 if top <= 0xFFFF else None
+        if dtype is None:
+            continue
+        bdata = base64.b64encode(gaps.astype(dtype).tobytes()).decode("ascii")
+        trace._props["customdata"] = {
+            "dtype": "u1" if dtype is np.uint8 else "u2",
+            "bdata": bdata,
+            "start": int(rows[0]),
+        }
+    return figure
+
+
 def scatter_layout(figure: go.Figure, x_title: str, y_title: str, revision: str) -> go.Figure:
+    pack_rows(figure)
     figure.update_layout(
         margin={"l": 50, "r": 10, "t": 10, "b": 45},
         xaxis_title=x_title,
@@ -289,6 +341,5 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         prevent_initial_call=True,
     )
     def hover(hovered: dict | None, x: str, y: str, color: str | None, config_key: str, derived):
-        return hover_card(
-            dataset_for(menu, config_key, derived), config_key, hovered, [x, y, color]
-        )
+        dataset = dataset_for(menu, config_key, derived)
+        return hover_card(dataset, panel_key(menu, config_key), hovered, [x, y, color])

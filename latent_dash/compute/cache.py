@@ -18,15 +18,21 @@ from latent_dash.storage import disk_cache
 _fingerprints: dict[int, tuple[np.ndarray, str]] = {}
 
 
-def fingerprint(array: np.ndarray) -> str:
-    """A content hash of an array (shape, dtype and bytes), computed once per array object."""
-    hit = _fingerprints.get(id(array))
-    if hit is not None and hit[0] is array:
-        return hit[1]
+def content_hash(array: np.ndarray) -> str:
+    """A hash of an array's shape, dtype and bytes. Not kept: for arrays built per request
+    (targets, row sets, the filter's visible rows), where `fingerprint` would keep each alive."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{array.shape}|{array.dtype.str}|".encode())
     digest.update(np.ascontiguousarray(array).tobytes())
-    value = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def fingerprint(array: np.ndarray) -> str:
+    """The content hash of a dataset's array, computed once per array object."""
+    hit = _fingerprints.get(id(array))
+    if hit is not None and hit[0] is array:
+        return hit[1]
+    value = content_hash(array)
     _fingerprints[id(array)] = (array, value)  # keeps the array alive: datasets are few
     return value
 

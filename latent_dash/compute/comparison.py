@@ -22,7 +22,6 @@ No dash or plotly here.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from latent_dash.compute.cache import cached_result
+from latent_dash.compute.cache import cached_result, content_hash
 from latent_dash.compute.correlation import encoding_r2, single_blas_thread
 from latent_dash.compute.neighbors import standardise
 
@@ -231,14 +230,7 @@ def cca(
 
 
 def _digest(array: np.ndarray | None) -> str | None:
-    """A content hash (not kept, unlike cache.fingerprint: for arrays built per request)."""
-    if array is None:
-        return None
-    array = np.ascontiguousarray(array)
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{array.shape}|{array.dtype.str}|".encode())
-    digest.update(array.tobytes())
-    return digest.hexdigest()
+    return None if array is None else content_hash(array)
 
 
 def _floats(values: np.ndarray) -> list:

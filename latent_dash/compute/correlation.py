@@ -21,7 +21,6 @@ fingerprint, a hash of the targets and rows, the method and its parameters.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Literal
 
 import numpy as np
@@ -30,7 +29,7 @@ from sklearn.feature_selection import mutual_info_regression
 from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
-from latent_dash.compute.cache import cached_result
+from latent_dash.compute.cache import cached_result, content_hash
 
 Measure = Literal["pearson", "spearman", "mi"]
 MEASURES: dict[str, str] = {
@@ -52,14 +51,7 @@ single_blas_thread = threadpool_limits.wrap(limits=1, user_api="blas")
 
 
 def _digest(array: np.ndarray | None) -> str | None:
-    """A content hash of an array (not kept: targets and row sets are built per request)."""
-    if array is None:
-        return None
-    array = np.ascontiguousarray(array)
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{array.shape}|{array.dtype.str}|".encode())
-    digest.update(array.tobytes())
-    return digest.hexdigest()
+    return None if array is None else content_hash(array)
 
 
 def _rows(rows: np.ndarray | list[int] | None, n: int) -> np.ndarray:

@@ -20,14 +20,13 @@ No dash or plotly here.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from latent_dash.compute.cache import load, result_key, save
+from latent_dash.compute.cache import content_hash, load, result_key, save
 
 Pruning = Literal["none", "rng", "gabriel"]
 PRUNINGS: tuple[Pruning, ...] = ("none", "rng", "gabriel")
@@ -108,15 +107,6 @@ def build_graph(
         keep = ~_witnessed(points, knn, edges, lengths, pruning)
         edges, lengths = edges[keep], lengths[keep]
     return edges.astype(np.int32), lengths
-
-
-def content_hash(data: np.ndarray) -> str:
-    """The content hash of cache.fingerprint, without keeping the array alive (subsets of the
-    latent, e.g. the filter's visible rows, are new arrays at every call)."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{data.shape}|{data.dtype.str}|".encode())
-    digest.update(np.ascontiguousarray(data).tobytes())
-    return digest.hexdigest()
 
 
 def graph_key(data: np.ndarray, k: int, pruning: str) -> str:

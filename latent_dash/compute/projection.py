@@ -38,7 +38,6 @@ neighbourhood part.
 
 from __future__ import annotations
 
-import hashlib
 from itertools import combinations
 
 import numpy as np
@@ -374,13 +373,6 @@ def view_similarity(pairs: np.ndarray, profiles: np.ndarray) -> np.ndarray:
     return similarity
 
 
-def _digest(array: np.ndarray) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{array.shape}|{array.dtype.str}|".encode())
-    digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
-
-
 def ranked_pairs(
     latent: np.ndarray,
     rows: np.ndarray | None = None,
@@ -397,7 +389,8 @@ def ranked_pairs(
     every filter).
     """
     data = np.ascontiguousarray(latent if rows is None else latent[rows], dtype=np.float32)
-    base = [cache.fingerprint(latent), "all" if rows is None else _digest(np.asarray(rows))]
+    chosen = "all" if rows is None else cache.content_hash(np.asarray(rows))
+    base = [cache.fingerprint(latent), chosen]
     params = {"k": k, "anchors": anchors, "seed": seed, "version": 1}
     key = cache.result_key("viewgraph-neighbourhood", params, *base)
     hit = cache.load(key)
@@ -409,7 +402,7 @@ def ranked_pairs(
     if labels is not None:
         codes = _codes(np.asarray(labels if rows is None else labels[rows]))
         params = {"seed": seed, "sample": MAX_SILHOUETTE, "labels": label_name, "version": 1}
-        key = cache.result_key("viewgraph-separation", params, *base, _digest(codes))
+        key = cache.result_key("viewgraph-separation", params, *base, cache.content_hash(codes))
         separation = cache.load(key)
         if separation is None:
             separation = separation_scores(data, codes, seed)

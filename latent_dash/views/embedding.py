@@ -46,7 +46,6 @@ import psutil
 from dash import (
     ALL,
     MATCH,
-    ClientsideFunction,
     Dash,
     Input,
     Output,
@@ -70,12 +69,16 @@ from latent_dash.storage import disk_cache
 from latent_dash.views.common import (
     column_options,
     dataset_for,
-    hover_card,
     labelled,
-    panel_key,
     visible_rows,
 )
-from latent_dash.views.scatter import focus_trace, point_traces, register_linking, scatter_layout
+from latent_dash.views.scatter import (
+    focus_trace,
+    point_traces,
+    register_hover,
+    register_linking,
+    scatter_layout,
+)
 from latent_dash.views.traversal import decoded_uris
 
 KIND = "embedding"
@@ -758,31 +761,15 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     register_linking(app, ids.graph(ALL))
 
-    app.clientside_callback(
-        ClientsideFunction("latent_dash", "hoveredSample"),
-        Output(ids.part(MATCH, "hovered"), "data"),
-        Input(ids.graph(MATCH), "hoverData"),
-        State(ids.graph(MATCH), "figure"),
-        prevent_initial_call=True,
+    register_hover(
+        app,
+        menu,
+        ids.graph(MATCH),
+        ids.part(MATCH, "hovered"),
+        ids.part(MATCH, "tooltip"),
+        [State(ids.part(MATCH, "result"), "data"), State(ids.color(MATCH), "value")],
+        lambda dataset, result, color: [*((result or {}).get("columns") or []), color],
     )
-
-    @app.callback(
-        Output(ids.part(MATCH, "tooltip"), "show"),
-        Output(ids.part(MATCH, "tooltip"), "bbox"),
-        Output(ids.part(MATCH, "tooltip"), "children"),
-        Input(ids.part(MATCH, "hovered"), "data"),
-        State(ids.part(MATCH, "result"), "data"),
-        State(ids.color(MATCH), "value"),
-        State("config-key", "data"),
-        State("derived", "data"),
-        prevent_initial_call=True,
-    )
-    def hover(hovered: dict | None, result: dict | None, color: str | None, config_key, derived):
-        dataset = dataset_for(menu, config_key, derived)
-        names = {c.name for c in dataset.columns}
-        wanted = [*((result or {}).get("columns") or []), color]
-        image_key = panel_key(menu, config_key)
-        return hover_card(dataset, image_key, hovered, [c for c in wanted if c in names])
 
 
 def warm_up() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
 
 from latent_dash import selection_store
 from latent_dash.compute.peakshape import Slab, slab
@@ -29,13 +29,17 @@ from latent_dash.data import Dataset
 from latent_dash.views.common import (
     column_options,
     dataset_for,
-    hover_card,
     labelled,
-    panel_key,
     visible_rows,
 )
 from latent_dash.views.palette import UNSELECTED_COLOR
-from latent_dash.views.scatter import focus_trace, marker_size, register_linking, scatter_layout
+from latent_dash.views.scatter import (
+    focus_trace,
+    marker_size,
+    register_hover,
+    register_linking,
+    scatter_layout,
+)
 
 KIND = "peakshape"
 HINT = "Click a sample in any view to set the focus: its peak shape is drawn here."
@@ -260,25 +264,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         figure = build_figure(dataset, result, focus, function, dim, selected)
         return figure, count_text(result, focus, dim, fraction, scaled, m)
 
-    app.clientside_callback(
-        ClientsideFunction("latent_dash", "hoveredSample"),
-        Output(ids.part(MATCH, "hovered"), "data"),
-        Input(ids.graph(MATCH), "hoverData"),
-        State(ids.graph(MATCH), "figure"),
-        prevent_initial_call=True,
+    register_hover(
+        app,
+        menu,
+        ids.graph(MATCH),
+        ids.part(MATCH, "hovered"),
+        ids.part(MATCH, "tooltip"),
+        [State(ids.function(MATCH), "value"), State(ids.part(MATCH, "dim"), "value")],
+        lambda dataset, function, dim: [dim, function],
     )
-
-    @app.callback(
-        Output(ids.part(MATCH, "tooltip"), "show"),
-        Output(ids.part(MATCH, "tooltip"), "bbox"),
-        Output(ids.part(MATCH, "tooltip"), "children"),
-        Input(ids.part(MATCH, "hovered"), "data"),
-        State(ids.function(MATCH), "value"),
-        State(ids.part(MATCH, "dim"), "value"),
-        State("config-key", "data"),
-        State("derived", "data"),
-        prevent_initial_call=True,
-    )
-    def hover(hovered: dict | None, function: str, dim: str, config_key: str, derived):
-        dataset = dataset_for(menu, config_key, derived)
-        return hover_card(dataset, panel_key(menu, config_key), hovered, [dim, function])

@@ -53,12 +53,16 @@ from latent_dash.views.common import (
     dataset_for,
     drawn_note,
     drawn_rows,
-    hover_card,
     labelled,
-    panel_key,
     visible_rows,
 )
-from latent_dash.views.scatter import focus_trace, point_traces, register_linking, scatter_layout
+from latent_dash.views.scatter import (
+    focus_trace,
+    point_traces,
+    register_hover,
+    register_linking,
+    scatter_layout,
+)
 
 KIND = "projection"
 MAX_POINTS = 20_000  # default drawn-point limit (a fixed random sample of the visible samples)
@@ -405,30 +409,19 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         prevent_initial_call=True,
     )
 
-    app.clientside_callback(
-        ClientsideFunction("latent_dash", "hoveredSample"),
-        Output(ids.part(MATCH, "hovered"), "data"),
-        Input(ids.graph(MATCH), "hoverData"),
-        State(ids.graph(MATCH), "figure"),
-        prevent_initial_call=True,
-    )
+    def hover_columns(dataset: Dataset, color: str | None, basis: dict | None) -> list:
+        """The dims that load most on each axis of the current basis, and the colour."""
+        if not basis or not basis.get("basis"):
+            return [color]
+        loadings = np.abs(np.asarray(basis["basis"]))
+        return [*(dataset.latent_names[int(d)] for d in np.argmax(loadings, axis=0)), color]
 
-    @app.callback(
-        Output(ids.part(MATCH, "tooltip"), "show"),
-        Output(ids.part(MATCH, "tooltip"), "bbox"),
-        Output(ids.part(MATCH, "tooltip"), "children"),
-        Input(ids.part(MATCH, "hovered"), "data"),
-        State(ids.color(MATCH), "value"),
-        State(ids.part(MATCH, "basis"), "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
-        prevent_initial_call=True,
+    register_hover(
+        app,
+        menu,
+        ids.graph(MATCH),
+        ids.part(MATCH, "hovered"),
+        ids.part(MATCH, "tooltip"),
+        [State(ids.color(MATCH), "value"), State(ids.part(MATCH, "basis"), "data")],
+        hover_columns,
     )
-    def hover(hovered, color, basis, config_key, derived):
-        dataset = dataset_for(menu, config_key, derived)
-        names = list(dataset.latent_names)
-        top = []
-        if basis and basis.get("basis"):
-            loadings = np.abs(np.asarray(basis["basis"]))
-            top = [names[int(d)] for d in np.argmax(loadings, axis=0)]
-        return hover_card(dataset, panel_key(menu, config_key), hovered, [*top, color])

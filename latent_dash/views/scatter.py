@@ -15,6 +15,7 @@ number (benchmarks/scale.py). Past a few million points a server-rendered densit
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -320,26 +321,53 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
         return build_figure(dataset, x, y, color, selected, visible_rows(dataset, filtered))
 
+    register_hover(
+        app,
+        menu,
+        ids.graph(MATCH),
+        ids.hovered(MATCH),
+        ids.tooltip(MATCH),
+        [State(ids.control(MATCH, axis), "value") for axis in ("x", "y", "color")],
+        lambda dataset, x, y, color: [x, y, color],
+    )
+
+
+def register_hover(
+    app: Dash,
+    menu: dict[str, Path],
+    graph: dict,
+    hovered: dict,
+    tooltip: dict,
+    states: list[State],
+    columns: Callable[..., list[str | None]],
+) -> None:
+    """Hover cards of a scatter-like view: the hovered sample's image and some of its values.
+
+    `graph`, `hovered` (a dcc.Store) and `tooltip` (a dcc.Tooltip) are the panel's MATCH ids;
+    `columns(dataset, *values of states)` names the columns the card lists. The point under the
+    mouse is read clientside, so only a hover that lands on a sample reaches the server.
+    """
     app.clientside_callback(
         ClientsideFunction("latent_dash", "hoveredSample"),
-        Output(ids.hovered(MATCH), "data"),
-        Input(ids.graph(MATCH), "hoverData"),
-        State(ids.graph(MATCH), "figure"),
+        Output(hovered, "data"),
+        Input(graph, "hoverData"),
+        State(graph, "figure"),
         prevent_initial_call=True,
     )
 
     @app.callback(
-        Output(ids.tooltip(MATCH), "show"),
-        Output(ids.tooltip(MATCH), "bbox"),
-        Output(ids.tooltip(MATCH), "children"),
-        Input(ids.hovered(MATCH), "data"),
-        State(ids.control(MATCH, "x"), "value"),
-        State(ids.control(MATCH, "y"), "value"),
-        State(ids.control(MATCH, "color"), "value"),
+        Output(tooltip, "show"),
+        Output(tooltip, "bbox"),
+        Output(tooltip, "children"),
+        Input(hovered, "data"),
+        *states,
         State("config-key", "data"),
         State("derived", "data"),
         prevent_initial_call=True,
     )
-    def hover(hovered: dict | None, x: str, y: str, color: str | None, config_key: str, derived):
+    def hover(sample: dict | None, *values):
+        *chosen, config_key, derived = values
         dataset = dataset_for(menu, config_key, derived)
-        return hover_card(dataset, panel_key(menu, config_key), hovered, [x, y, color])
+        names = {c.name for c in dataset.columns}
+        wanted = [c for c in columns(dataset, *chosen) if c in names]
+        return hover_card(dataset, panel_key(menu, config_key), sample, wanted)

@@ -13,11 +13,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 COLUMN_REF = "column"
+LATENT = "latent"
 
 
 def column_option(description: str) -> Any:
     """An optional option whose value must name a column of the dataset."""
     return Field(None, description=description, json_schema_extra={COLUMN_REF: True})
+
+
+def latent_option(description: str) -> Any:
+    """An optional option whose value must name a latent dim of the dataset."""
+    return Field(None, description=description, json_schema_extra={COLUMN_REF: LATENT})
 
 
 class ViewOptions(BaseModel):
@@ -164,7 +170,7 @@ class PeakshapeOptions(ViewOptions):
         "Numeric column plotted on the y axis (default: the first parameter, else the first"
         " numeric metadata column, else the second latent dim)."
     )
-    dim: str | None = column_option(
+    dim: str | None = latent_option(
         "Latent dim on the x axis: the line runs along it (default: the first latent dim)."
     )
     width: float = Field(
@@ -179,8 +185,8 @@ class PeakshapeOptions(ViewOptions):
 class ProjectionOptions(ViewOptions):
     """A linear 2-D projection of the latent vectors that rotates smoothly to a new target."""
 
-    x: str | None = column_option("Latent dim on the x axis at start (default: the first).")
-    y: str | None = column_option("Latent dim on the y axis at start (default: the second).")
+    x: str | None = latent_option("Latent dim on the x axis at start (default: the first).")
+    y: str | None = latent_option("Latent dim on the y axis at start (default: the second).")
     color: str | None = column_option(
         "Column that colours the points (default: the first metadata column, if any)."
     )
@@ -223,7 +229,7 @@ class DecodedImageOptions(ViewOptions):
 class TraversalOptions(DecodedImageOptions):
     """Decoded images along each latent dim through the focus sample (needs dataset.decoder)."""
 
-    dims: list[str] | None = column_option(
+    dims: list[str] | None = latent_option(
         "Latent dims varied, one row each (default: every latent dim, at most 32)."
     )
     steps: int = Field(7, ge=3, le=15, description="Decoded images per row.")
@@ -326,10 +332,10 @@ def options_model(kind: str) -> type[ViewOptions]:
     return KINDS[kind][2]
 
 
-def column_fields(model: type[BaseModel]) -> list[str]:
-    """Names of the option fields that must name a dataset column."""
-    return [
-        name
+def column_fields(model: type[BaseModel]) -> dict[str, bool]:
+    """The option fields that must name a dataset column: {name: whether a latent dim}."""
+    return {
+        name: f.json_schema_extra[COLUMN_REF] == LATENT
         for name, f in model.model_fields.items()
         if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get(COLUMN_REF)
-    ]
+    }

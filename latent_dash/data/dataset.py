@@ -399,19 +399,21 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
 
 
 def check_view_columns(loaded: LoadedConfig | LoadedCompare, dataset: Dataset) -> None:
-    """Every view option that names a column must name one the dataset has."""
-    names = [c.name for c in dataset.columns]
+    """Every view option that names a column (or a latent dim) must name one the dataset has."""
+    columns = [c.name for c in dataset.columns]
     problems = []
     for spec in loaded.views:
-        for option in column_fields(options_model(spec.kind)):
+        for option, latent_only in column_fields(options_model(spec.kind)).items():
+            names = list(dataset.latent_names) if latent_only else columns
             value = spec.options.get(option)
             for name in value if isinstance(value, list) else [value]:
                 if name is not None and name not in names:
+                    what = "latent dim" if latent_only else "column"
                     problems.append(
                         Problem(
                             str(loaded.path),
                             f"views.{spec.id}.{option}",
-                            f"no column named {name!r}",
+                            f"no {what} named {name!r}",
                             f"use one of: {', '.join(names)}",
                         )
                     )

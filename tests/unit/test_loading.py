@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from latent_dash.config import parse_config
 from latent_dash.data import open_config
@@ -211,6 +212,17 @@ def test_view_option_errors(tmp_path: Path):
     )
     [message] = problems_of(path)
     assert "views.scatter.x: no column named 'z9'" in message and "use one of: z0, z1" in message
+
+
+def test_options_that_take_a_latent_dim_refuse_other_columns(small_config: Path):
+    """A parameter is a column, but a projection axis or a peak-shape line must be latent."""
+    config = yaml.safe_load(small_config.read_text())
+    config["layout"] = {"row": ["projection", "peakshape"]}
+    config["views"] = {"projection": {"x": "drive"}, "peakshape": {"dim": "z1"}}
+    write_config(small_config, config)
+    [message] = problems_of(small_config)
+    assert "views.projection.x: no latent dim named 'drive'" in message
+    assert "use one of: z0, z1, z2, z3" in message
 
 
 def test_unplaced_view_and_unknown_key_and_bad_yaml(tmp_path: Path):

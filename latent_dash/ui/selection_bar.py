@@ -19,6 +19,8 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
+from latent_dash.menu import model_keys as menu_models
+from latent_dash.menu import model_view_id
 from latent_dash.selection import decode
 from latent_dash.views.common import dataset_for
 
@@ -86,11 +88,17 @@ def selected_rows(dataset: Dataset, selection: dict | None) -> np.ndarray:
     return np.zeros(0, dtype=np.int64) if mask is None else np.flatnonzero(mask)
 
 
-def selection_table(dataset: Dataset, rows: np.ndarray) -> pd.DataFrame:
-    """Index and every column (latent, params, metadata) of the given rows."""
+def selection_table(
+    dataset: Dataset, rows: np.ndarray, others: tuple[Dataset, ...] = ()
+) -> pd.DataFrame:
+    """Index and every column (latent, params, metadata) of the given rows; on a comparison
+    page, the other models' latent dims too, named `<model>.<dim>`."""
     frame = pd.DataFrame({"index": rows})
     for column in dataset.columns:
         frame[column.name] = np.asarray(dataset.column(column.name))[rows]
+    for other in others:
+        for j, name in enumerate(other.latent_names):
+            frame[f"{other.name}.{name}"] = other.latent[rows, j]
     return frame
 
 
@@ -142,17 +150,21 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     def export(fmt: str, selection: dict | None, config_key: str, derived: dict | None):
         """The selected samples as a CSV of all columns (computed ones too), or .npy indices."""
-        dataset = dataset_for(menu, config_key, derived)
+        dataset = dataset_for(menu, config_key, derived)  # the first model on a comparison
+        others = tuple(
+            dataset_for(menu, config_key, view=model_view_id(i, "export"))
+            for i in range(1, len(menu_models(menu, config_key) or ()))
+        )
         rows = selected_rows(dataset, selection)
         if rows.size == 0:
             raise PreventUpdate
-        name = f"{dataset.name}-selection"
+        name = f"{config_key if others else dataset.name}-selection"
         if fmt == "npy":
             buffer = io.BytesIO()
             np.save(buffer, rows.astype(np.int64))
             return dcc.send_bytes(buffer.getvalue(), f"{name}.npy")
         return dcc.send_data_frame(
-            selection_table(dataset, rows).to_csv, f"{name}.csv", index=False
+            selection_table(dataset, rows, others).to_csv, f"{name}.csv", index=False
         )
 
     # one callback and one Download per format, so two quick clicks never cancel each other

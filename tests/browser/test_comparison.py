@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,24 @@ def test_switching_to_a_model_of_the_same_samples_keeps_the_selection(dash_duo, 
     dash_duo.wait_for_element(".view-scatter:not(.model-0 *) .nsewdrag")
     until(dash_duo, lambda: "model-b" in dash_duo.find_element("#dataset-summary").text)
     assert count_text(dash_duo) == before
+
+
+def test_export_on_a_comparison_page_holds_every_models_latent(dash_duo, comparison: Path):
+    download = Path(dash_duo.download_path)
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download)}
+    )
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    dash_duo.wait_for_element(f"{A} .nsewdrag")
+    box_select(dash_duo, A, start=(0.02, 0.02), end=(0.5, 0.98))
+    until(dash_duo, lambda: dash_duo.find_element("#export-csv").is_enabled())
+    chosen = scatter_selected(dash_duo, A)
+    dash_duo.find_element("#export-csv").click()
+    exported = download / "compare-selection.csv"
+    until(dash_duo, lambda: exported.exists())
+    with exported.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["index"]) for r in rows] == chosen
+    assert {"z0", "z3", "model-b.z0", "model-b.z5"} <= set(rows[0])
+    extra = np.load(comparison.parent / "data" / "latent-b.npy")[chosen[0], 5]
+    assert float(rows[0]["model-b.z5"]) == pytest.approx(float(extra), rel=1e-5)

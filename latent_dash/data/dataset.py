@@ -8,6 +8,7 @@ images stay memory-mapped and are indexed lazily instead of copied.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -87,8 +88,10 @@ class Dataset:
         order = np.argsort(np.argsort(file_rows))
         return block[order].reshape((len(rows), *self.image_shape))
 
-    @property
+    @cached_property
     def columns(self) -> list[Column]:
+        """Every column with its kind; computed once (counting distinct values of a million
+        rows takes milliseconds, and callbacks ask often)."""
         cols = [Column(n, "latent", True, False) for n in self.latent_names]
         cols += [Column(n, "param", True, False) for n in self.param_names]
         if self.metadata is not None:

@@ -11,7 +11,9 @@ measure or selection seen before answers at once.
 Clicking a cell sets the x and y pickers of the FIRST scatter panel of the layout (in the
 config's row/column order) to that pair: x = the latent dim, y = the target. Only the first, so
 that a second scatter (say, of the physical inputs) keeps its axes. The heatmap's clickData
-carries the cell's x and y category names, which is all that is needed.
+carries the cell's x and y category names, which is all that is needed. Clicking a target's R^2
+bar rotates every dynamic projection of the page to the direction aligned with that target (the
+ridge direction that predicts it: the bar's own regression, seen in two dims).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dash.exceptions import PreventUpdate
 from latent_dash import selection_store
 from latent_dash.compute import correlation as corr
 from latent_dash.data import Dataset
-from latent_dash.views import scatter
+from latent_dash.views import projection, scatter
 from latent_dash.views.common import dataset_for, visible_rows
 
 KIND = "correlation"
@@ -217,7 +219,8 @@ def caption(measure: str, words: str, rows: int, problem: str | None = None) -> 
         what += f" (a seeded random {corr.MI_MAX_ROWS:,} of them)"
     return (
         f"{what}. Bars: R² of each target predicted from all latent dims (ridge regression, "
-        f"{corr.CV_FOLDS}-fold cross-validated, ± std over the folds)."
+        f"{corr.CV_FOLDS}-fold cross-validated, ± std over the folds); click a bar to turn a "
+        "dynamic projection towards that target."
     )
 
 
@@ -343,3 +346,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             raise PreventUpdate
         rest = [no_update] * (slots - 1)
         return [dim, *rest], [target, *rest]
+
+    @app.callback(
+        Output(projection.ids.target(ALL), "data", allow_duplicate=True),
+        Input(ids.bars(ALL), "clickData"),
+        prevent_initial_call=True,
+    )
+    def to_projection(_clicks: list):
+        """A target's bar: every projection turns to the direction aligned with it."""
+        click = ctx.triggered[0]["value"] if ctx.triggered else None
+        points = (click or {}).get("points") or []
+        target = points[0].get("y") if points else None
+        if not isinstance(target, str) or not ctx.outputs_list:
+            raise PreventUpdate
+        return [{"mode": f"{projection.ALIGNED}{target}"}] * len(ctx.outputs_list)

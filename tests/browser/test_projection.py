@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from latent_dash.app import create_app
 from latent_dash.compute import projection as compute
@@ -248,3 +249,26 @@ def test_filter_redraws_the_visible_samples_and_the_view_graph_ranks_them(dash_d
 
 def text(dash_duo, selector: str) -> str:
     return dash_duo.find_element(selector).text
+
+
+def test_a_correlation_bar_turns_the_projection_towards_its_target(dash_duo, tmp_path: Path):
+    """The R² bar of a parameter: the projection rotates to the direction that predicts it."""
+    path, latent = config(tmp_path)
+    layout = {"row": [{"column": ["projection"]}, {"column": ["correlation"]}]}
+    settings = yaml.safe_load(path.read_text())
+    settings["layout"], settings["views"] = layout, {"projection": {"x": "z0", "y": "z1"}}
+    write_config(path, settings)
+    start(dash_duo, path)
+    bars = dash_duo.wait_for_element(".view-correlation .correlation-bars .js-plotly-plot")
+    drive = np.load(tmp_path / "data" / "params.npy")[:, 0]
+    basis = compute.aligned_basis(latent, drive)
+    titles = compute.basis_label(basis, [f"z{i}" for i in range(DIMS)])
+    # plotly's own click event on the drive bar (random data: its R² is ~0, too thin to hit)
+    dash_duo.driver.execute_script(
+        "const gd = arguments[0];"
+        "gd.emit('plotly_click', {points: [{x: 0.1, y: 'drive', curveNumber: 0,"
+        " pointNumber: 0}]});",
+        bars,
+    )
+    until(dash_duo, lambda: at_basis(dash_duo, latent, basis, titles), timeout=10)
+    assert dropdowns(dash_duo)[0].text == "aligned with drive"

@@ -144,8 +144,16 @@ def build_figure(
         )
         ring.x = [float(xs[focus])]  # one point: a plain list, as the browser's ring update
         ring.y = [float(ys[focus])]
-    figure = go.Figure([*traces, ring])
-    return scatter_layout(figure, dim, function, f"{dim}|{function}|{focus}")
+    figure = scatter_layout(go.Figure([*traces, ring]), dim, function, f"{dim}|{function}|{focus}")
+    if not traces:  # no focus yet: say so where the points will be, not on empty axes
+        figure.add_annotation(
+            text="Click a sample in any view: its peak shape is drawn here.",
+            showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+            font={"color": "#6c757d"},
+        )  # fmt: skip
+        figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+        figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    return figure
 
 
 def valid_focus(focus: Any, n: int) -> int | None:

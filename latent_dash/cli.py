@@ -10,10 +10,11 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
-from latent_dash.config import is_compare, parse_config
-from latent_dash.data import open_compare, open_config
+from latent_dash.config import ComparisonOptions, ViewSpec, is_compare, parse_config
+from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
 from latent_dash.menu import compare_members
 
@@ -110,44 +111,64 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _precompute(args: argparse.Namespace) -> int:
-    """Compute the embeddings the configs' embedding views name into the results cache."""
-    import time
-
-    from latent_dash.compute import embedding
-
+    """Compute what the configs' pages would compute first into the results cache: the
+    embeddings their embedding views name, and a comparison page's metrics."""
     ok = True
     for path in map(Path, args.configs):
         if not _report(path):
             ok = False
             continue
-        loaded, dataset = open_config(path)
-        specs = [v for v in loaded.views if v.kind == "embedding"]
-        if not specs:
-            print(f"  no embedding views in {path}")
-        for spec in specs:
-            method = spec.options.get("method", "pca")
-            params = {k: v for k, v in spec.options.items() if k in embedding.DEFAULTS}
-            what = f"  {spec.id}: {embedding.describe(method, params)} of {dataset.n:,} samples"
-            if spec.options.get("on", "all") != "all":
-                print(f"{what}: skipped (it embeds the selection made in the page)")
-                continue
-            start = time.perf_counter()
-            try:
-                cached = embedding.lookup(dataset.latent, method, params)[1] is not None
-                embedding.embed(dataset.latent, method, params)
-            except ValueError as error:
-                print(f"{what}: ERROR {error}", file=sys.stderr)
-                ok = False
-                continue
-            took = time.perf_counter() - start
-            print(f"{what}: {'already cached' if cached else 'computed in'} {took:.1f} s")
+        if is_compare(path):
+            loaded, datasets = open_compare(path)
+            for dataset in datasets:
+                ok &= _precompute_embeddings(loaded.views, dataset, f"{dataset.name}: ")
+            ok &= _precompute_comparison(loaded.config.comparison, datasets[0], datasets[1])
+        else:
+            loaded, dataset = open_config(path)
+            ok &= _precompute_embeddings(loaded.views, dataset)
     return 0 if ok else 1
+
+
+def _precompute_embeddings(views: tuple[ViewSpec, ...], dataset: Dataset, prefix: str = "") -> bool:
+    from latent_dash.compute import embedding
+
+    specs = [v for v in views if v.kind == "embedding"]
+    if not specs:
+        print(f"  {prefix}no embedding views")
+    ok = True
+    for spec in specs:
+        method = spec.options.get("method", "pca")
+        params = {k: v for k, v in spec.options.items() if k in embedding.DEFAULTS}
+        what = f"  {prefix}{spec.id}: {embedding.describe(method, params)} of {dataset.n:,} samples"
+        if spec.options.get("on", "all") != "all":
+            print(f"{what}: skipped (it embeds the selection made in the page)")
+            continue
+        start = time.perf_counter()
+        try:
+            cached = embedding.lookup(dataset.latent, method, params)[1] is not None
+            embedding.embed(dataset.latent, method, params)
+        except ValueError as error:
+            print(f"{what}: ERROR {error}", file=sys.stderr)
+            ok = False
+            continue
+        took = time.perf_counter() - start
+        print(f"{what}: {'already cached' if cached else 'computed in'} {took:.1f} s")
+    return ok
+
+
+def _precompute_comparison(options: ComparisonOptions, a: Dataset, b: Dataset) -> bool:
+    """The metrics of the pair a comparison page opens on (its first two models)."""
+    from latent_dash.compute.comparison import compare_pair
+
+    start = time.perf_counter()
+    compare_pair(a.latent, b.latent, a.params, options.k, options.ks)
+    took = time.perf_counter() - start
+    print(f"  metrics of {a.name} against {b.name}: {took:.1f} s")
+    return True
 
 
 def _synth(args: argparse.Namespace) -> int:
     """Write a seeded synthetic dataset and its config (for scale tests; never committed)."""
-    import time
-
     from latent_dash.synthetic import SynthSpec, default_folder, synthesize
 
     out = Path(args.out) if args.out else default_folder(args.n, args.dims)

@@ -384,3 +384,14 @@ def _cached_piece(
         **extra,
     }
     return cached_result(f"comparison.{name}", settings, a, compute)
+
+
+def compare_pair(
+    a: np.ndarray, b: np.ndarray, params: np.ndarray | None, k: int, ks: Sequence[int]
+) -> tuple[str, np.ndarray, dict[str, Any]]:
+    """What a comparison page shows for models a and b, from the cache when computed before:
+    (the per-sample overlap's cache key, the overlap, `cached_comparison`'s summary). Values of
+    ks that trustworthiness cannot take (k >= N/2) are left out."""
+    usable = [q for q in ks if q < len(a) / 2]
+    key, overlap = cached_overlap(a, b, params, k)
+    return key, overlap, cached_comparison(a, b, params, k=k, ks=usable)

@@ -292,10 +292,10 @@ def compare(
     error_name: str | None,
 ) -> dict[str, Any]:
     """Every metric of the pair: the overlap's cache key, the figures and the summary rows."""
-    k, ks = options.k, [q for q in options.ks if q < a.n / 2]
+    k = options.k
     params = a.params  # the same samples: the models share their physical inputs
-    overlap_key, overlaps = metrics.cached_overlap(a.latent, b.latent, params, k)
-    result = metrics.cached_comparison(a.latent, b.latent, params, k=k, ks=ks)
+    overlap_key, overlaps, result = metrics.compare_pair(a.latent, b.latent, params, k, options.ks)
+    ks = result["ks"]
     trust = result["trust"]
     labels = {
         "a_vs_params": f"{titles[0]} vs parameters",

@@ -110,3 +110,25 @@ def test_the_shipped_comparisons_compare_the_demo_models():
         members = [parse_config(m).config.dataset for m in loaded.members]
         assert {m.demo for m in members} == {demo}
         assert sorted(m.name for m in members) == [f"{demo}-10d", f"{demo}-16d"]
+
+
+def test_precompute_fills_the_cache_with_the_pages_metrics(tmp_path: Path, capsys, monkeypatch):
+    from latent_dash.cli import main
+    from latent_dash.compute import comparison as metrics
+
+    model(tmp_path, "a", dims=4)
+    model(tmp_path, "b", dims=6)
+    path = comparison(tmp_path, ["a.yaml", "b.yaml"], comparison={"k": 5, "ks": [3, 5]})
+    assert main(["precompute", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "a: embedding: PCA of 60 samples" in out and "b: embedding" in out
+    assert "metrics of a against b" in out
+
+    def computed(*args, **kwargs):
+        raise AssertionError("computed again: precompute did not fill the cache")
+
+    for name in ("knn_overlap", "_trust_pairs", "cca", "encoding_r2"):
+        monkeypatch.setattr(metrics, name, computed)
+    _, (a, b) = open_compare(path)
+    _, overlap, summary = metrics.compare_pair(a.latent, b.latent, a.params, 5, [3, 5])
+    assert overlap.shape == (60,) and summary["ks"] == [3, 5]

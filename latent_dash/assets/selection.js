@@ -175,6 +175,17 @@
       return figures.map(function (figure) {
         const patch = new window.dash_clientside.Patch();
         (figure.data || []).forEach(function (trace, t) {
+          if (trace.meta === "focus" && trace.type === "splom") {
+            // a scatterplot matrix rings the focus in every cell: one point per dimension
+            const points = (figure.data || []).find((o) => o.type === "splom" && o.meta !== "focus");
+            const at = points && focus !== null && focus !== undefined
+              ? Array.from(arrayOf(points.customdata)).indexOf(focus) : -1;
+            (trace.dimensions || []).forEach(function (_d, k) {
+              const values = at >= 0 ? [arrayOf(points.dimensions[k].values)[at]] : [];
+              patch.assign(["data", t, "dimensions", k, "values"], values);
+            });
+            return;
+          }
           if (trace.meta === "focus") {
             let fx = [];
             let fy = [];

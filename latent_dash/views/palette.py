@@ -5,3 +5,4 @@ import plotly.colors
 CATEGORY_COLORS: list[str] = plotly.colors.qualitative.D3 + plotly.colors.qualitative.Pastel
 NUMERIC_SCALE = "Viridis"
 UNSELECTED_COLOR = "#c8c8c8"
+FOCUS_COLOR = "#d62728"  # the ring around the focus sample

@@ -34,7 +34,12 @@ from latent_dash.views.common import (
     panel_key,
     visible_rows,
 )
-from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
+from latent_dash.views.palette import (
+    CATEGORY_COLORS,
+    FOCUS_COLOR,
+    NUMERIC_SCALE,
+    UNSELECTED_COLOR,
+)
 
 KIND = "scatter"
 MAX_LEGEND_CATEGORIES = 30
@@ -101,7 +106,7 @@ def focus_trace() -> go.Scattergl:
         meta="focus",
         showlegend=False,
         hoverinfo="skip",
-        marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#d62728"}},
+        marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": FOCUS_COLOR}},
     )
 
 

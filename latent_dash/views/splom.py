@@ -25,7 +25,12 @@ from latent_dash.views.common import (
     labelled,
     visible_rows,
 )
-from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, UNSELECTED_COLOR
+from latent_dash.views.palette import (
+    CATEGORY_COLORS,
+    FOCUS_COLOR,
+    NUMERIC_SCALE,
+    UNSELECTED_COLOR,
+)
 from latent_dash.views.scatter import register_linking
 
 KIND = "splom"
@@ -104,7 +109,16 @@ def build_figure(
         selectedpoints=None if selected is None else np.flatnonzero(selected[rows]),
         unselected={"marker": {"color": UNSELECTED_COLOR, "opacity": 0.5}},
     )
-    figure = go.Figure(trace)
+    ring = go.Splom(  # the focus sample, ringed in every cell by the browser (selection.js)
+        dimensions=[{"label": d, "values": []} for d in dims],
+        meta="focus",
+        marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": FOCUS_COLOR, "width": 2.5}},
+        diagonal={"visible": False},
+        showupperhalf=False,
+        hoverinfo="none",
+        showlegend=False,
+    )
+    figure = go.Figure([trace, ring])
     figure.update_layout(
         margin={"l": 50, "r": 10, "t": 10, "b": 45},
         dragmode="select",

@@ -213,6 +213,21 @@ def test_splom_cell_selection_shows_in_scatter(dash_duo, tmp_path: Path):
     assert 0 < len(chosen) < 120
     assert count_text(dash_duo) == f"{len(chosen)} of 120 selected"
     assert wait_until(lambda: scatter_selected(dash_duo, "#splom-panel") == chosen)
+    # a click in the scatter focuses a sample: the matrix rings it in every cell
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from tests.browser.helpers import hover_point
+
+    hover_point(dash_duo, SC, 42)
+    ActionChains(dash_duo.driver).click().perform()
+    ring = (
+        "const gd = document.querySelector('#splom-panel .js-plotly-plot');"
+        "const f = gd.data.find((t) => t.meta === 'focus');"
+        "return f.dimensions.map((d) => Array.from(d.values || []));"
+    )
+    _, dataset = open_config(config)
+    expected = [[pytest.approx(float(dataset.column(d)[42]), rel=1e-5)] for d in ("z0", "z1", "z2")]
+    assert wait_until(lambda: dash_duo.driver.execute_script(ring) == expected)
 
 
 def test_hover_card_and_click_focus(dash_duo, small_config: Path):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from latent_dash.app import create_app
 from tests.browser.helpers import (
@@ -127,3 +128,29 @@ def test_export_on_a_comparison_page_holds_every_models_latent(dash_duo, compari
     assert {"z0", "z3", "model-b.z0", "model-b.z5"} <= set(rows[0])
     extra = np.load(comparison.parent / "data" / "latent-b.npy")[chosen[0], 5]
     assert float(rows[0]["model-b.z5"]) == pytest.approx(float(extra), rel=1e-5)
+
+
+def test_three_models_pick_the_pair_to_compare(dash_duo, comparison: Path):
+    """With a third model, pickers choose A and B; each model gets its own column."""
+    data = comparison.parent / "data"
+    np.save(data / "latent-c.npy", np.load(data / "latent.npy")[:, :3] * 2.0)
+    settings = yaml.safe_load((comparison.parent / "model-a.yaml").read_text())
+    settings["title"] = settings["dataset"]["name"] = "model-c"
+    settings["dataset"]["latent"] = "data/latent-c.npy"
+    write_config(comparison.parent / "model-c.yaml", settings)
+    settings = yaml.safe_load(comparison.read_text())
+    settings["compare"].append("model-c.yaml")
+    settings["views"] = {}  # scatter defaults: the first two latent dims, which every model has
+    write_config(comparison, settings)
+
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    dash_duo.wait_for_element(".model-2 .view-scatter .nsewdrag")
+    header = ".comparison-summary thead"
+    dash_duo.wait_for_contains_text(header, "B: model-b", timeout=30)
+    picker = dash_duo.find_element(".view-comparison [id*='\"part\":\"b\"']")
+    assert picker.is_displayed()
+    dash_duo.driver.set_window_size(1400, 2400)  # the metrics panel sits below three columns
+    pick(dash_duo, picker, "model-c")
+    dash_duo.wait_for_contains_text(header, "B: model-c", timeout=30)
+    # model C is model A's first three dims scaled: the same neighbourhoods in those dims
+    assert dash_duo.find_element(".comparison-summary").text.count("latent dims") == 1

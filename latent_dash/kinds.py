@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 COLUMN_REF = "column"
 LATENT = "latent"
+NUMERIC = "numeric"
 
 
 def column_option(description: str) -> Any:
@@ -24,6 +25,11 @@ def column_option(description: str) -> Any:
 def latent_option(description: str) -> Any:
     """An optional option whose value must name a latent dim of the dataset."""
     return Field(None, description=description, json_schema_extra={COLUMN_REF: LATENT})
+
+
+def numeric_option(description: str) -> Any:
+    """An optional option whose value must name a numeric column of the dataset."""
+    return Field(None, description=description, json_schema_extra={COLUMN_REF: NUMERIC})
 
 
 class ViewOptions(BaseModel):
@@ -49,7 +55,7 @@ class ParcoordsOptions(ViewOptions):
     dims: list[str] | None = column_option(
         "Columns drawn as axes, in order (default: the latent dims, at most 60)."
     )
-    color: str | None = column_option("Numeric column that colours the lines (default: none).")
+    color: str | None = numeric_option("Numeric column that colours the lines (default: none).")
 
 
 class ImagesOptions(ViewOptions):
@@ -61,7 +67,9 @@ class ImagesOptions(ViewOptions):
     channel: str | None = Field(
         None, description='Channel shown: "rgb" or a channel number (default: the first choice).'
     )
-    sort_by: str | None = column_option("Numeric column the gallery is sorted by (default: index).")
+    sort_by: str | None = numeric_option(
+        "Numeric column the gallery is sorted by (default: index)."
+    )
     descending: bool = Field(False, description="Sort the gallery from the largest value down.")
     page_size: int = Field(24, ge=6, le=96, description="Thumbnails per gallery page.")
 
@@ -92,7 +100,7 @@ class NeighborsOptions(ViewOptions):
 class FiltersOptions(ViewOptions):
     """Range sliders over chosen columns that hide samples in every view."""
 
-    columns: list[str] | None = column_option(
+    columns: list[str] | None = numeric_option(
         "Numeric columns with a range slider (default: the params, else the first 3 latent dims)."
     )
 
@@ -135,7 +143,7 @@ class CorrelationOptions(ViewOptions):
     over: Literal["all", "selection"] = Field(
         "all", description="Compute over all samples or over the current selection."
     )
-    targets: list[str] | None = column_option(
+    targets: list[str] | None = numeric_option(
         "Numeric columns compared with the latent dims (default: every parameter and numeric"
         " metadata column)."
     )
@@ -144,11 +152,11 @@ class CorrelationOptions(ViewOptions):
 class TopologyOptions(ViewOptions):
     """The extremum graph ("topological spine") of a function over the latent k-NN graph."""
 
-    function: str | None = column_option(
+    function: str | None = numeric_option(
         "Numeric column whose maxima (or minima) and their basins are drawn (default: the first"
         " parameter, else the first numeric metadata column, else the first latent dim)."
     )
-    second: str | None = column_option(
+    second: str | None = numeric_option(
         "A second numeric column whose spine is drawn beside the first, over the same graph"
         " (NDDAV's multi-spine; default: none)."
     )
@@ -166,7 +174,7 @@ class TopologyOptions(ViewOptions):
 class PeakshapeOptions(ViewOptions):
     """A function against one latent dim, in a slab around the line through the focus sample."""
 
-    function: str | None = column_option(
+    function: str | None = numeric_option(
         "Numeric column plotted on the y axis (default: the first parameter, else the first"
         " numeric metadata column, else the second latent dim)."
     )
@@ -332,10 +340,10 @@ def options_model(kind: str) -> type[ViewOptions]:
     return KINDS[kind][2]
 
 
-def column_fields(model: type[BaseModel]) -> dict[str, bool]:
-    """The option fields that must name a dataset column: {name: whether a latent dim}."""
+def column_fields(model: type[BaseModel]) -> dict[str, str]:
+    """The option fields that must name a dataset column: {name: "any", NUMERIC or LATENT}."""
     return {
-        name: f.json_schema_extra[COLUMN_REF] == LATENT
+        name: "any" if f.json_schema_extra[COLUMN_REF] is True else f.json_schema_extra[COLUMN_REF]
         for name, f in model.model_fields.items()
         if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get(COLUMN_REF)
     }

@@ -18,7 +18,7 @@ from latent_dash.config import LoadedCompare, LoadedConfig, Source
 from latent_dash.data.loaders import SourceError, read_matrix, read_table
 from latent_dash.decoding import Decoder, load_decoder
 from latent_dash.errors import ConfigError, Problem
-from latent_dash.kinds import column_fields, options_model
+from latent_dash.kinds import LATENT, NUMERIC, column_fields, options_model
 
 MAX_CATEGORIES = 20  # an integer column with at most this many values is a category (labels)
 
@@ -402,16 +402,20 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
 
 
 def check_view_columns(loaded: LoadedConfig | LoadedCompare, dataset: Dataset) -> None:
-    """Every view option that names a column (or a latent dim) must name one the dataset has."""
-    columns = [c.name for c in dataset.columns]
+    """Every view option that names a column (a numeric one, a latent dim) must name one the
+    dataset has."""
+    allowed = {
+        "any": ("column", [c.name for c in dataset.columns]),
+        NUMERIC: ("numeric column", [c.name for c in dataset.columns if c.numeric]),
+        LATENT: ("latent dim", list(dataset.latent_names)),
+    }
     problems = []
     for spec in loaded.views:
-        for option, latent_only in column_fields(options_model(spec.kind)).items():
-            names = list(dataset.latent_names) if latent_only else columns
+        for option, kind in column_fields(options_model(spec.kind)).items():
+            what, names = allowed[kind]
             value = spec.options.get(option)
             for name in value if isinstance(value, list) else [value]:
                 if name is not None and name not in names:
-                    what = "latent dim" if latent_only else "column"
                     problems.append(
                         Problem(
                             str(loaded.path),

@@ -225,6 +225,23 @@ def test_options_that_take_a_latent_dim_refuse_other_columns(small_config: Path)
     assert "use one of: z0, z1, z2, z3" in message
 
 
+def test_options_that_take_a_number_refuse_text_columns(small_config: Path):
+    """A spine or a peak shape needs a function with values to compare: not a text label."""
+    config = yaml.safe_load(small_config.read_text())
+    config["layout"] = {"row": ["topology", "peakshape", "images"]}
+    config["views"] = {
+        "topology": {"function": "kind", "second": "drive"},
+        "peakshape": {"function": "error"},
+        "images": {"sort_by": "kind"},
+    }
+    write_config(small_config, config)
+    messages = problems_of(small_config)
+    assert len(messages) == 2
+    assert "views.topology.function: no numeric column named 'kind'" in messages[0]
+    assert "views.images.sort_by: no numeric column named 'kind'" in messages[1]
+    assert "use one of: z0, z1, z2, z3, drive, p2, temperature, label, error" in messages[0]
+
+
 def test_unplaced_view_and_unknown_key_and_bad_yaml(tmp_path: Path):
     config_with(tmp_path)
     path = write_config(

@@ -23,9 +23,10 @@ Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
 - `run_job` outputs only the `outcome` store: the page's dcc.Loading targets the workspace's
   children alone, so a pending run blanks nothing. Without an output, Dash answers a
   cancelled job with an error (500) and calls the callback whenever its panel appears.
-- Cancel is a normal callback: the worker registers its pid under the request's token in a
-  disk cache (`jobs`), Cancel kills that process; the browser's next poll finds the job gone
-  without a result and ends it (`running` outputs reset). Each panel cancels only its own job.
+- Cancel is a normal callback: it marks the request's token in a disk cache shared by every
+  worker (`jobs`); the supervising worker, on this machine or a Celery worker elsewhere, sees
+  the mark within 0.2 s and kills its computing process, and the job ends "Cancelled."
+  (`running` outputs reset). Each panel cancels only its own job.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ PROGRESS_EVERY = 0.3  # seconds between progress reports of a job
 PARAMS = ("n_neighbors", "perplexity", "min_dist", "metric", "seed")
 HIDDEN = {"display": "none"}
 CANCELLED = "cancelled"
+RUNNING = "running"
 log = logging.getLogger(__name__)
 
 
@@ -420,11 +422,12 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
 
 
 class jobs:
-    """The computing processes of running embeddings, by request token, so Cancel can end them.
+    """Running embeddings by request token, so Cancel can end them from anywhere.
 
-    Kept in a disk cache: the process that registers and the server thread that cancels are
-    different processes (and may be different gunicorn workers). A process is only killed if it
-    is still the one registered (same pid and start time), never a recycled pid.
+    Kept in a disk cache shared by every web and background worker (the cache folder). Cancel
+    only marks the token; the supervising process, wherever it runs (a process forked by this
+    server, or a Celery worker on another machine), sees the mark at its next poll and kills its
+    own computing process. No process id crosses machines.
     """
 
     @staticmethod
@@ -432,20 +435,19 @@ class jobs:
         return disk_cache("embedding-jobs")
 
     @classmethod
-    def register(cls, token: str, pid: int) -> bool:
-        """Register the process computing `token`; False if Cancel came first."""
+    def register(cls, token: str) -> bool:
+        """Mark `token` as computing; False if Cancel came first."""
         store = cls._store()
         with store.transact():
             if store.get(token) == CANCELLED:
                 return False
-            store.set(token, (pid, psutil.Process(pid).create_time()), expire=24 * 3600)
+            store.set(token, RUNNING, expire=24 * 3600)
         return True
 
     @classmethod
     def running(cls, token: str) -> bool:
-        """Still registered: its process was not cancelled."""
-        entry = cls._store().get(token)
-        return entry is not None and entry != CANCELLED
+        """Registered and not cancelled."""
+        return cls._store().get(token) == RUNNING
 
     @classmethod
     def forget(cls, token: str) -> None:
@@ -453,28 +455,24 @@ class jobs:
 
     @classmethod
     def cancel(cls, token: str) -> bool:
-        """Kill the process computing `token` (and its children); False when none runs."""
+        """Ask the job `token` to stop; False when it was already cancelled.
+
+        A token not registered yet is marked too: its supervisor stops as soon as it starts."""
         store = cls._store()
         with store.transact():
-            entry = store.get(token)
-            if entry is None:  # not registered yet: its supervisor will see this and stop
-                store.set(token, CANCELLED, expire=3600)
-                return True
-            store.delete(token)
-        if entry == CANCELLED:
-            return False
-        pid, started = entry
-        try:
-            worker = psutil.Process(pid)
-            if worker.create_time() != started:
+            if store.get(token) == CANCELLED:
                 return False
-            for child in worker.children(recursive=True):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    child.kill()
-            worker.kill()
-        except psutil.NoSuchProcess:
-            return False
+            store.set(token, CANCELLED, expire=3600)
         return True
+
+
+def _kill(process: multiprocessing.process.BaseProcess) -> None:
+    """The computing process and any process it started (numba or BLAS helpers)."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for child in psutil.Process(process.pid).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+    process.kill()
 
 
 def _compute_in_child(pipe, menu: dict[str, Path], job: dict[str, Any]) -> None:
@@ -510,8 +508,8 @@ def _ended(job: dict[str, Any]) -> dict[str, Any]:
 def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progress) -> dict:
     """Run the job in a child process, relay its progress; the outcome, or cancelled.
 
-    The child does the work so that Cancel can kill it while this process (the background
-    callback's) ends normally: dash answers a killed no-output background job with an error.
+    The child does the work so that a Cancel can end it while this process (the background
+    callback's) ends normally, answering "cancelled" to the page.
     """
     receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
@@ -519,10 +517,12 @@ def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progre
     )
     child.start()
     send.close()
-    if not jobs.register(job["token"], child.pid):
-        child.kill()
+    if not jobs.register(job["token"]):
+        _kill(child)
     try:
         while True:
+            if child.is_alive() and not jobs.running(job["token"]):
+                _kill(child)  # Cancel was clicked, on whichever server
             try:
                 if not receive.poll(0.2):
                     if not child.is_alive() and not receive.poll(0):

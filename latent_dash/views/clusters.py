@@ -38,7 +38,6 @@ import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import clustering
 from latent_dash.data import Dataset
@@ -53,8 +52,7 @@ from latent_dash.imaging import (
     to_rgb,
 )
 from latent_dash.kinds import ClustersOptions
-from latent_dash.selection import combine, encode
-from latent_dash.views.common import dataset_for, labelled
+from latent_dash.views.common import dataset_for, labelled, new_selection
 from latent_dash.views.images import data_uri
 from latent_dash.views.palette import CATEGORY_COLORS
 
@@ -592,12 +590,4 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if labels is None or labels.shape != (dataset.n,):
             raise PreventUpdate
         fresh = labels == int(trigger["label"])
-        visible = selection_store.get((filtered or {}).get("key"), dataset.n)
-        if visible is not None:
-            fresh &= visible  # hidden samples are never newly selected
-        previous = selection_store.get((current or {}).get("key"), dataset.n)
-        mask = combine(previous, fresh, mode or "replace")
-        view = trigger["view"]
-        value = encode(mask) | {"source": view}
-        key = selection_store.put(mask)
-        return value, {"key": key, "count": int(mask.sum()), "n": dataset.n, "source": view}
+        return new_selection(fresh, current, mode, filtered, trigger["view"])

@@ -18,6 +18,7 @@ from latent_dash.imaging import COLORMAPS
 from latent_dash.menu import model_keys as menu_models
 from latent_dash.menu import model_of_view
 from latent_dash.routes import thumbnail_url
+from latent_dash.selection import combine, encode
 
 SOURCE_LABELS = {
     "latent": "latent",
@@ -38,6 +39,24 @@ def column_options(dataset: Dataset, numeric_only: bool = False) -> list[dict[st
 
 def labelled(label: str, control) -> html.Div:
     return html.Div([html.Small(label, className="text-muted"), control])
+
+
+def new_selection(
+    fresh: np.ndarray, current: dict | None, mode: str | None, filtered: dict | None, source: str
+) -> tuple[dict, dict]:
+    """The (`selection-mask`, `selection`) outputs of a selection made on the server.
+
+    `fresh` (N bools) is restricted to the samples the filter shows (hidden samples are never
+    newly selected), combined with the current selection in the toolbar's mode, and stored.
+    """
+    n = fresh.size
+    visible = selection_store.get((filtered or {}).get("key"), n)
+    if visible is not None:
+        fresh = fresh & visible
+    mask = combine(selection_store.get((current or {}).get("key"), n), fresh, mode or "replace")
+    key = selection_store.put(mask)
+    summary = {"key": key, "count": int(mask.sum()), "n": n, "source": source}
+    return encode(mask) | {"source": source}, summary
 
 
 def _callback_views() -> set[str]:

@@ -31,8 +31,7 @@ from latent_dash.compute import comparison as metrics
 from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
 from latent_dash.data import Dataset, open_compare
 from latent_dash.errors import ConfigError
-from latent_dash.selection import combine, encode
-from latent_dash.views.common import labelled
+from latent_dash.views.common import labelled, new_selection
 
 KIND = "comparison"
 OVERLAP_COLUMN = "knn overlap"
@@ -436,9 +435,4 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         order = candidates[np.argsort(values[candidates], kind="stable")]
         fresh = np.zeros(n, dtype=bool)
         fresh[order[:count]] = True
-        previous = selection_store.get((current or {}).get("key"), n)
-        mask = combine(previous, fresh, mode or "replace")
-        value = encode(mask) | {"source": "comparison"}
-        key = selection_store.put(mask)
-        return value, {"key": key, "count": int(mask.sum()), "n": n, "source": "comparison"}
-
+        return new_selection(fresh, current, mode, filtered, "comparison")

@@ -22,13 +22,17 @@ import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
 from latent_dash.compute import neighbors as nb
 from latent_dash.data import Dataset
 from latent_dash.imaging import channel_choices
 from latent_dash.routes import thumbnail_url
-from latent_dash.selection import combine, encode
-from latent_dash.views.common import dataset_for, labelled, panel_key, visible_rows
+from latent_dash.views.common import (
+    dataset_for,
+    labelled,
+    new_selection,
+    panel_key,
+    visible_rows,
+)
 
 KIND = "neighbors"
 THUMB_SIZE = 48
@@ -374,13 +378,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         metric = metrics[at] if metrics[at] in nb.METRICS else "euclidean"
         visible = visible_rows(dataset, filtered)
         fresh = selected_mask(dataset, focus, clamp_k(ks[at]), metric, visible)
-        mask = combine(selection_store.get((current or {}).get("key"), dataset.n), fresh, mode)
-        source = trigger["view"]
-        key = selection_store.put(mask)
-        return (
-            encode(mask) | {"source": source},
-            {"key": key, "count": int(mask.sum()), "n": dataset.n, "source": source},
-        )
+        return new_selection(fresh, current, mode, filtered, trigger["view"])
 
     app.clientside_callback(
         ITEM_CLICK,

@@ -47,13 +47,13 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.selection import combine, encode
 from latent_dash.views.common import (
     column_options,
     dataset_for,
     drawn_note,
     drawn_with_selection,
     labelled,
+    new_selection,
     visible_rows,
 )
 from latent_dash.views.palette import NUMERIC_SCALE, UNSELECTED_COLOR
@@ -378,15 +378,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             if current and current.get("source") == view:
                 return None, None  # the brush that made the selection was cleared
             raise PreventUpdate
-        previous = selection_store.get((current or {}).get("key"), dataset.n)
-        fresh = brushed_mask(dataset, ranges)
-        visible = visible_rows(dataset, filtered)
-        if visible is not None:  # samples the filter hides cannot be brushed
-            fresh &= np.isin(np.arange(dataset.n), visible)
-        mask = combine(previous, fresh, mode)
-        value = encode(mask) | {"source": view}
-        key = selection_store.put(mask)
-        return value, {"key": key, "count": int(mask.sum()), "n": dataset.n, "source": view}
+        return new_selection(brushed_mask(dataset, ranges), current, mode, filtered, view)
 
     @app.callback(
         Output(ids.graph(MATCH), "figure"),

@@ -43,8 +43,13 @@ from latent_dash.compute import graph as graphs
 from latent_dash.compute import topology
 from latent_dash.data import Dataset
 from latent_dash.kinds import TopologyOptions
-from latent_dash.selection import combine, encode
-from latent_dash.views.common import column_options, dataset_for, labelled, visible_rows
+from latent_dash.views.common import (
+    column_options,
+    dataset_for,
+    labelled,
+    new_selection,
+    visible_rows,
+)
 from latent_dash.views.palette import NUMERIC_SCALE
 
 KIND = "topology"
@@ -517,14 +522,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         fresh = basin_mask(dataset, spine_views, int(custom[1]), int(custom[0]))
         if not fresh.any():
             raise PreventUpdate
-        previous = selection_store.get((current or {}).get("key"), dataset.n)
-        mask = combine(previous, fresh, mode or "replace")
-        source = trigger["view"]
-        key = selection_store.put(mask)
-        return (
-            encode(mask) | {"source": source},
-            {"key": key, "count": int(mask.sum()), "n": dataset.n, "source": source},
-        )
+        return new_selection(fresh, current, mode, filtered, trigger["view"])
 
     app.clientside_callback(
         HOVER_RING,

@@ -52,7 +52,7 @@ from latent_dash.imaging import (
     to_rgb,
 )
 from latent_dash.kinds import ClustersOptions
-from latent_dash.views.common import dataset_for, labelled, new_selection
+from latent_dash.views.common import PanelIds, dataset_for, labelled, new_selection
 from latent_dash.views.images import data_uri
 from latent_dash.views.palette import CATEGORY_COLORS
 
@@ -77,12 +77,10 @@ FAST_METHODS = ("kmeans",)  # run in the request itself: about 1 s at 100k x 16,
 log = logging.getLogger(__name__)
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every clusters panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def card(view: Any, label: Any) -> dict[str, Any]:

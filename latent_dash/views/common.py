@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -39,6 +39,29 @@ def column_options(dataset: Dataset, numeric_only: bool = False) -> list[dict[st
 
 def labelled(label: str, control) -> html.Div:
     return html.Div([html.Small(label, className="text-muted"), control])
+
+
+class PanelIds:
+    """Pattern-matching id factories of one view kind: {"kind", "part", "view"}.
+
+    A view module declares `class ids(PanelIds): kind = KIND`, so one set of MATCH / ALL
+    callbacks serves every panel of the kind; its other parts are further methods.
+    """
+
+    kind: ClassVar[str]
+
+    @classmethod
+    def part(cls, view: Any, part: str) -> dict[str, Any]:
+        return {"kind": cls.kind, "part": part, "view": view}
+
+    @classmethod
+    def graph(cls, view: Any) -> dict[str, Any]:
+        return cls.part(view, "graph")
+
+    @classmethod
+    def color(cls, view: Any) -> dict[str, Any]:
+        """The colour picker: over all columns, refreshed when columns are computed."""
+        return {**cls.part(view, "color"), "picker": "all"}
 
 
 def new_selection(

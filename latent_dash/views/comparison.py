@@ -31,7 +31,7 @@ from latent_dash.compute import comparison as metrics
 from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
 from latent_dash.data import Dataset, open_compare
 from latent_dash.errors import ConfigError
-from latent_dash.views.common import labelled, new_selection
+from latent_dash.views.common import PanelIds, labelled, new_selection
 
 KIND = "comparison"
 OVERLAP_COLUMN = "knn overlap"
@@ -40,12 +40,10 @@ MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 FIGURE_HEIGHT = 300
 
 
-class ids:
+class ids(PanelIds):
     """Ids of the one metrics panel of a comparison page (MATCH keeps them per panel)."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
 
 def error_column(loaded: LoadedCompare, dataset: Dataset) -> str | None:

@@ -32,7 +32,7 @@ from latent_dash import selection_store
 from latent_dash.compute import correlation as corr
 from latent_dash.data import Dataset
 from latent_dash.views import projection, scatter
-from latent_dash.views.common import dataset_for, visible_rows
+from latent_dash.views.common import PanelIds, dataset_for, visible_rows
 
 KIND = "correlation"
 ANNOTATE_MAX_CELLS = 300  # values written in the cells up to this many cells
@@ -47,12 +47,10 @@ MEASURE_LABELS = {"pearson": "Pearson", "spearman": "Spearman", "mi": "Mutual in
 OVER_LABELS = {"all": "all samples", "selection": "current selection"}
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every correlation panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def heatmap(view: Any) -> dict[str, Any]:

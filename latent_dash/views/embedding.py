@@ -68,6 +68,7 @@ from latent_dash.decoding import decode, has_decoder
 from latent_dash.imaging import channel_choices
 from latent_dash.storage import disk_cache
 from latent_dash.views.common import (
+    PanelIds,
     column_options,
     dataset_for,
     labelled,
@@ -96,21 +97,10 @@ GRID_STEPS = 40  # invisible click targets per axis over the PCA plane
 DECODED_SIZE = 128
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every embedding panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
-
-    @staticmethod
-    def graph(view: Any) -> dict[str, Any]:
-        return {"kind": KIND, "part": "graph", "view": view}
-
-    @staticmethod
-    def color(view: Any) -> dict[str, Any]:
-        """Colour picker over all columns (refreshed when columns are computed)."""
-        return {"kind": KIND, "part": "color", "view": view, "picker": "all"}
+    kind = KIND
 
     @staticmethod
     def box(view: Any, param: str) -> dict[str, Any]:

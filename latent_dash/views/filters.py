@@ -24,7 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.views.common import SOURCE_LABELS, column_options, dataset_for, labelled
+from latent_dash.views.common import SOURCE_LABELS, PanelIds, column_options, dataset_for, labelled
 
 KIND = "filters"
 STEPS = 200  # slider positions across a float column's range
@@ -33,12 +33,10 @@ DEFAULT_LATENT = 3
 Range = tuple[float | None, float | None]
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every filters panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def columns(view: Any) -> dict[str, Any]:

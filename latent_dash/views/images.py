@@ -38,6 +38,7 @@ from latent_dash.imaging import (
 from latent_dash.routes import thumbnail_url
 from latent_dash.views.common import (
     SOURCE_LABELS,
+    PanelIds,
     dataset_for,
     image_look_controls,
     labelled,
@@ -53,12 +54,10 @@ NO_IMAGES = "This dataset has no images; add dataset.images to the config."
 EN_DASH = "\u2013"
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every images panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def thumb(view: Any, index: Any) -> dict[str, Any]:

@@ -20,7 +20,13 @@ from dash.exceptions import PreventUpdate
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder, interpolation_latents
 from latent_dash.imaging import COLORMAPS
-from latent_dash.views.common import dataset_for, image_look_controls, labelled, number_box
+from latent_dash.views.common import (
+    PanelIds,
+    dataset_for,
+    image_look_controls,
+    labelled,
+    number_box,
+)
 from latent_dash.views.traversal import (
     NO_DECODER,
     choose_channel,
@@ -35,12 +41,10 @@ KIND = "interpolation"
 MAX_STEPS = 32
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every interpolation panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
 
 def valid_sample(dataset: Dataset, value: Any) -> bool:

@@ -27,6 +27,7 @@ from latent_dash.data import Dataset
 from latent_dash.imaging import channel_choices
 from latent_dash.routes import thumbnail_url
 from latent_dash.views.common import (
+    PanelIds,
     dataset_for,
     labelled,
     new_selection,
@@ -41,12 +42,10 @@ HINT = "Click a sample in any view (a point, a thumbnail, a table row) to see it
 METRIC_LABELS = {"euclidean": "Euclidean", "cosine": "cosine"}
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every neighbours panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def item(view: Any, index: Any, space: Any) -> dict[str, Any]:

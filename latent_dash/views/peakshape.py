@@ -27,6 +27,7 @@ from latent_dash import selection_store
 from latent_dash.compute.peakshape import Slab, slab
 from latent_dash.data import Dataset
 from latent_dash.views.common import (
+    PanelIds,
     column_options,
     dataset_for,
     labelled,
@@ -47,16 +48,10 @@ DISTANCE_SCALE = "Blues"  # reversed: dark near the line, faint far from it
 WIDTH_MARKS = {1: "1%", 10: "10%", 25: "25%", 50: "50%", 100: "100%"}
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every peak-shape panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
-
-    @staticmethod
-    def graph(view: Any) -> dict[str, Any]:
-        return {"kind": KIND, "part": "graph", "view": view}
+    kind = KIND
 
     @staticmethod
     def function(view: Any) -> dict[str, Any]:

@@ -49,6 +49,7 @@ from latent_dash import selection_store
 from latent_dash.compute import projection as compute
 from latent_dash.data import Dataset
 from latent_dash.views.common import (
+    PanelIds,
     column_options,
     dataset_for,
     drawn_note,
@@ -70,26 +71,16 @@ DURATION_MS = 1_000
 ALIGNED = "aligned:"
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every projection panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
-
-    @staticmethod
-    def graph(view: Any) -> dict[str, Any]:
-        return {"kind": KIND, "part": "graph", "view": view}
+    kind = KIND
 
     @staticmethod
     def target(view: Any) -> dict[str, Any]:
         """Where other views (the view graph) send a target: {"x", "y"} or {"mode"}."""
         return {"kind": KIND, "part": "target", "view": view}
 
-    @staticmethod
-    def color(view: Any) -> dict[str, Any]:
-        """Colour picker over all columns (refreshed when columns are computed)."""
-        return {"kind": KIND, "part": "color", "view": view, "picker": "all"}
 
 
 # --- pure helpers ---------------------------------------------------------------------------------

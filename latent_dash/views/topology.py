@@ -44,6 +44,7 @@ from latent_dash.compute import topology
 from latent_dash.data import Dataset
 from latent_dash.kinds import TopologyOptions
 from latent_dash.views.common import (
+    PanelIds,
     column_options,
     dataset_for,
     labelled,
@@ -61,12 +62,10 @@ DIRECTIONS = {"ascending": "maxima", "descending": "minima"}
 PRUNING_LABELS = {"none": "k-NN", "rng": "relaxed RNG", "gabriel": "relaxed Gabriel"}
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every topology panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def picker(view: Any, part: str) -> dict[str, Any]:

@@ -37,7 +37,13 @@ from latent_dash.imaging import (
     pick_channel,
     to_rgb,
 )
-from latent_dash.views.common import dataset_for, image_look_controls, labelled, number_box
+from latent_dash.views.common import (
+    PanelIds,
+    dataset_for,
+    image_look_controls,
+    labelled,
+    number_box,
+)
 
 KIND = "traversal"
 MAX_ROWS = 32  # latent dims shown by default (a 100-D latent would be a wall of images)
@@ -48,12 +54,10 @@ NO_DECODER = (
 )
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every traversal panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
 
 # --- drawing decoded images (shared with the interpolation view) ---------------------------------

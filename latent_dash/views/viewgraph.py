@@ -32,6 +32,7 @@ from latent_dash.compute import projection as compute
 from latent_dash.data import Dataset
 from latent_dash.views import projection
 from latent_dash.views.common import (
+    PanelIds,
     dataset_for,
     drawn_rows,
     labelled,
@@ -49,12 +50,10 @@ PREVIEW_POINTS = 10_000
 BASE_COLOR = (31, 119, 180)
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every view-graph panel."""
 
-    @staticmethod
-    def part(view: Any, part: str) -> dict[str, Any]:
-        return {"kind": KIND, "part": part, "view": view}
+    kind = KIND
 
     @staticmethod
     def separate_by(view: Any) -> dict[str, Any]:

@@ -355,8 +355,10 @@ def cached_comparison(
     """`compare_models`, each array piece stored in compute.cache (keyed by the fingerprint of
     a, which should be the dataset's own latent array, and content hashes of b and params)."""
 
+    others = _others(b, params)  # hashed once, not once a piece
+
     def piece(name: str, extra: dict[str, Any], compute: Callable[[], np.ndarray]) -> np.ndarray:
-        return _cached_piece(a, b, params, name, extra, compute)[1]
+        return _cached_piece(a, others, name, extra, compute)[1]
 
     return _summary(piece, a, b, params, k, ks, anchors, seed)
 
@@ -366,23 +368,23 @@ def cached_overlap(
 ) -> tuple[str, np.ndarray]:
     """(cache key, knn_overlap) as `cached_comparison` stores it, so either computes it once;
     the key lets a page use the per-sample values as a column."""
-    return _cached_piece(a, b, params, "overlap", {"k": k}, lambda: knn_overlap(a, b, k))
+    others = _others(b, params)
+    return _cached_piece(a, others, "overlap", {"k": k}, lambda: knn_overlap(a, b, k))
+
+
+def _others(b: np.ndarray, params: np.ndarray | None) -> dict[str, str | None]:
+    """Content hashes of b and params: with a's fingerprint, they key every cached piece."""
+    return {"b": _digest(np.asarray(b)), "params": _digest(None if params is None else params)}
 
 
 def _cached_piece(
     a: np.ndarray,
-    b: np.ndarray,
-    params: np.ndarray | None,
+    others: dict[str, str | None],
     name: str,
     extra: dict[str, Any],
     compute: Callable[[], np.ndarray],
 ) -> tuple[str, np.ndarray]:
-    settings = {
-        "version": VERSION,
-        "b": _digest(np.asarray(b)),
-        "params": _digest(None if params is None else np.asarray(params)),
-        **extra,
-    }
+    settings = {"version": VERSION, **others, **extra}
     return cached_result(f"comparison.{name}", settings, a, compute)
 
 

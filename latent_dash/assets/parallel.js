@@ -21,12 +21,8 @@
   const PLAIN = "#1f77b4";
   const MARGIN = { top: 44, bottom: 22, left: 34, right: 34 };
   const SLICE_MS = 6; // drawing work per slice, rasterisation included
-  // slices run when the page is idle (network answers, the count and other views first), and
-  // at the latest after IDLE_WAIT_MS
-  const IDLE_WAIT_MS = 40;
-  const later = window.requestIdleCallback
-    ? (fn) => window.requestIdleCallback(fn, { timeout: IDLE_WAIT_MS })
-    : (fn) => setTimeout(fn, 0);
+  // slices run when the page is idle: network answers, the count and other views go first
+  const later = (fn) => lib().whenIdle(fn);
   const SVGNS = "http://www.w3.org/2000/svg";
   const plots = new Map(); // stringified plot id -> ParallelPlot
   let mode = "replace"; // the toolbar's selection mode (rememberMode)
@@ -69,6 +65,7 @@
       this.source = null; // the view that made it
       this.extras = null; // selected lines added to the sample: {rows, codes: [Uint16Array], color}
       this.jobs = { bg: 0, fg: 0 };
+      this.pending = { bg: false, fg: false }; // a drawing is under way (tests read it)
       root.innerHTML = "";
       root.classList.add("pc-root");
       this.bg = document.createElement("canvas");
@@ -198,7 +195,6 @@
       const job = ++this.jobs[layer];
       const canvas = layer === "bg" ? this.bg : this.fg;
       const g = canvas.getContext("2d", { willReadFrequently: true });
-      g.clearRect(0, 0, this.width, this.height);
       const order = this.order;
       const xs = order.map((l) => this.x[l]);
       const total = items.count;
@@ -207,6 +203,7 @@
       const step = () => {
         if (job !== this.jobs[layer]) return; // superseded
         const start = performance.now();
+        if (at === 0) g.clearRect(0, 0, this.width, this.height);
         g.globalAlpha = alpha;
         g.lineWidth = 1;
         let style = null;
@@ -238,8 +235,10 @@
         const took = Math.max(0.1, performance.now() - start);
         chunk = Math.max(20, Math.min(5000, Math.round((chunk * SLICE_MS) / took)));
         if (at < total) later(step);
+        else this.pending[layer] = false;
       };
-      step();
+      this.pending[layer] = true;
+      later(step);
     }
 
     alphaFor(count) {
@@ -304,6 +303,7 @@
         };
       }
       this.bg.style.visibility = shown ? "visible" : "hidden";
+      this.drawnMask = shown; // what the foreground is being drawn for (tests read it)
       const source = this.lineSource(list, extras);
       // lines of one colour together: fewer style changes, one pass per colour
       const idx = new Int32Array(source.count);
@@ -552,7 +552,9 @@
         highlighted: highlighted.sort((a, b) => a - b),
         drawn: this.rows.length + (this.extras ? this.extras.rows.length : 0),
         rows: Array.from(this.rows),
+        extras: this.extras ? Array.from(this.extras.rows) : [],
         full: this.full,
+        drawing: this.pending.fg || this.pending.bg,
       };
     }
   }

@@ -315,6 +315,7 @@
           state.frame = frame;
           window.Plotly.restyle(gd, { x: positions.x, y: positions.y }, positions.indices).then(
             function () {
+              window.dash_clientside.latent_dash.refreshOverlay(gd); // the highlight follows
               if (t >= 1) stop(state.token === token ? finalPatch(positions) : noUpdate);
               else nextFrame(step);
             },

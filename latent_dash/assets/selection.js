@@ -228,11 +228,19 @@
     }
   }
 
-  /* One overlay redraw per graph and frame, with the latest selection. */
+  /* Highlight redraws wait until the page is idle (at most REDRAW_WAIT_MS): the count, the
+   * server views' requests and their answers go first. */
+  const REDRAW_WAIT_MS = 40;
+  function whenIdle(fn) {
+    if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: REDRAW_WAIT_MS });
+    else setTimeout(fn, 0);
+  }
+
+  /* One overlay redraw per graph at a time, with the latest selection. */
   function scheduleOverlay(gd) {
     if (gd.__ldOverlayPending) return;
     gd.__ldOverlayPending = true;
-    requestAnimationFrame(function () {
+    whenIdle(function () {
       gd.__ldOverlayPending = false;
       drawOverlay(gd);
     });
@@ -255,27 +263,10 @@
     return JSON.stringify(a.idx) === JSON.stringify(b.idx);
   }
 
-  /* Purge each table's row cache: AG Grid asks for its first rows again, and the request
-   * carries the page's selection-mask. Once per selection value, unless `force`d (a filter
-   * change, or the announcing brush itself). */
-  let refreshedFor;
-  function refreshTables(maskValue, gridIds, force) {
-    if (!force && refreshedFor !== undefined && sameSelection(maskValue, refreshedFor)) return;
-    refreshedFor = maskValue;
-    const ids = gridIds || Array.from(document.querySelectorAll(".view-table .table-grid"))
-      .map((el) => el.id).filter((id) => id).map((id) => JSON.parse(id));
-    ids.forEach(function (id) {
-      try {
-        const grid = window.dash_ag_grid.getApi(id);
-        grid.ensureIndexVisible(0, "top");
-        grid.purgeInfiniteCache();
-      } catch (e) { /* grid not ready yet: it will load the current selection itself */ }
-    });
-  }
-
   const api = {
     arrayOf: arrayOf,
     sameSelection: sameSelection,
+    whenIdle: whenIdle,
     decode: decode,
     encode: encode,
     combine: combine,
@@ -285,21 +276,13 @@
       showCount(maskValue, n);
     },
 
-    /* A new selection or filter: every table grid starts again from its first rows (once per
-     * selection: a brush's announceSelection may have done it already). */
-    refreshTables: function (maskValue, _filtered, gridIds) {
-      const ctx = window.dash_clientside.callback_context;
-      const filterChanged = (ctx.triggered || []).some((t) => t.prop_id === "filter.data");
-      refreshTables(maskValue, gridIds, filterChanged);
-    },
-
     /* A selection made in the browser (a brush), announced at once: the count and the tables'
      * requests go out now, before Dash dispatches the stores to the other views. */
     announceSelection: function (value, source, n) {
       const set = window.dash_clientside.set_props;
       showCount(value, n);
-      set("selection-mask", { data: value }); // before the tables ask: their requests carry it
-      refreshTables(value, null, true);
+      window.dash_clientside.latent_dash.tableSelection(value); // the tables ask now (table.js)
+      set("selection-mask", { data: value });
       set("selection-upload", { data: { mask: value, source: source } });
     },
 
@@ -335,7 +318,13 @@
       (graphIds || []).forEach(function (id) {
         const root = document.getElementById(stringifyId(id));
         const gd = root && (root.classList.contains("js-plotly-plot") ? root : root.querySelector(".js-plotly-plot"));
-        if (gd) scheduleOverlay(gd);
+        if (!gd) return;
+        // plotly's own outline of a box or lasso: stale once the selection changed, and a drag
+        // starting inside it would move it instead of selecting (clearing it costs < 1 ms)
+        if (gd.layout && gd.layout.selections && gd.layout.selections.length && window.Plotly) {
+          window.Plotly.relayout(gd, { selections: [] });
+        }
+        scheduleOverlay(gd);
       });
     },
 

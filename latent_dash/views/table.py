@@ -32,9 +32,12 @@ import numpy as np
 import pandas as pd
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
+from flask import Response, jsonify, request
 
 from latent_dash import selection_store
 from latent_dash.data import Column, Dataset
+from latent_dash.errors import ConfigError
+from latent_dash.hardening import Malformed, check_selection_value
 from latent_dash.selection import decode, mask_key
 from latent_dash.views.common import SOURCE_LABELS, dataset_for
 
@@ -241,7 +244,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     """A caption (what is listed) above an infinite-scrolling grid of fixed height."""
     grid = dag.AgGrid(
         id=ids.grid(view_id),
-        rowModelType="infinite",
+        rowModelType="infinite",  # blocks from the row route (assets/table.js's datasource)
         columnDefs=column_defs(dataset),
         defaultColDef={
             "sortable": True,
@@ -260,8 +263,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         dashGridOptions={
             "cacheBlockSize": BLOCK_SIZE,
             "maxBlocksInCache": MAX_BLOCKS,
-            # dash-ag-grid answers the latest request only: ask for one block at a time
-            "maxConcurrentDatasourceRequests": 1,
+            "maxConcurrentDatasourceRequests": 2,
             "infiniteInitialRowCount": BLOCK_SIZE,
             "suppressFieldDotNotation": True,
             "rowHeight": 28,
@@ -312,18 +314,64 @@ function (clicks) {
 """
 
 
+ROWS_PATH = "/_latent-dash/table-rows"  # the grids' row requests (assets/table.js)
+MAX_BLOCK = 10 * BLOCK_SIZE  # rows one request may ask for
+
+
+class BadRowsRequest(ValueError):
+    """A row request that is not what assets/table.js sends: answered 400 with the reason."""
+
+
+def parse_rows_request(body: Any, menu: dict[str, Path]) -> dict[str, Any]:
+    """The fields of a row request, checked: {config, view, mask, filter, sort, start, end,
+    focus}; BadRowsRequest (400) names the first that is wrong."""
+    if not isinstance(body, dict):
+        raise BadRowsRequest("the body must be a JSON object")
+    config = body.get("config")
+    if not isinstance(config, str) or config not in menu:
+        raise BadRowsRequest("`config` must name a config of the menu")
+    view = body.get("view")
+    if not isinstance(view, str) or len(view) > 200:
+        raise BadRowsRequest("`view` must be the table panel's id")
+    try:
+        check_selection_value(body.get("mask"))
+    except Malformed as error:
+        raise BadRowsRequest(f"`mask`: {error}") from None
+    filtered = body.get("filter")
+    if filtered is not None and not (
+        isinstance(filtered, dict) and isinstance(filtered.get("key"), str | None)
+    ):
+        raise BadRowsRequest("`filter` must be the page's filter value")
+    sort = body.get("sort") or []
+    if not (
+        isinstance(sort, list)
+        and len(sort) <= 50
+        and all(isinstance(s, dict) and isinstance(s.get("colId"), str) for s in sort)
+    ):
+        raise BadRowsRequest("`sort` must be AG Grid's sort model")
+    start, end = body.get("start"), body.get("end")
+    if not (type(start) is int and type(end) is int and 0 <= start <= end <= start + MAX_BLOCK):
+        raise BadRowsRequest(f"`start` and `end` must be whole numbers, at most {MAX_BLOCK} apart")
+    focus = body.get("focus")
+    if focus is not None and type(focus) is not int:
+        raise BadRowsRequest("`focus` must be a sample index or null")
+    return {
+        "config": config, "view": view, "mask": body.get("mask"), "filter": filtered,
+        "sort": sort, "start": start, "end": end, "focus": focus,
+    }  # fmt: skip
+
+
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
-    """Serve row blocks; refresh on a new selection; focus by click; caption."""
+    """Serve row blocks on a plain route; refresh on a new selection; focus by click."""
     orders: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
     def cached_order(
-        config_key: str, selection: dict | None, sort_model: list, filtered: dict | None = None
+        dataset: Dataset, config_key: str, selection: dict | None, sort_model: list, filtered
     ) -> np.ndarray:
         """The row order for a (config, selection, filter, sort): computed once, then sliced."""
-        dataset = dataset_for(menu, config_key)
         mask, key_of_selection = listed_mask(dataset, selection, filtered)
         sort_key = tuple((s.get("colId"), s.get("sort")) for s in sort_model or [])
-        key = (config_key, key_of_selection, sort_key)
+        key = (config_key, dataset.name, key_of_selection, sort_key)
         if key in orders:
             orders.move_to_end(key)
             return orders[key]
@@ -334,34 +382,47 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             orders.popitem(last=False)
         return order
 
-    @app.callback(
-        Output(ids.grid(MATCH), "getRowsResponse"),
-        Input(ids.grid(MATCH), "getRowsRequest"),
+    @app.server.route(ROWS_PATH, methods=["POST"])
+    def table_rows() -> Response:
+        """One block of rows of the selected (visible) samples in the grid's sort order, and
+        the caption. A plain route, not a Dash callback: the first rows of a new selection
+        leave the browser at once, not after Dash's dispatch of the selection."""
+        try:
+            asked = parse_rows_request(request.get_json(silent=True), menu)
+            dataset = dataset_for(menu, asked["config"], view=asked["view"])
+        except BadRowsRequest as error:
+            return jsonify({"error": str(error)}), 400
+        except (PreventUpdate, ConfigError):
+            return jsonify({"error": "this config cannot be shown"}), 404
+        mask, filtered = asked["mask"], asked["filter"]
+        order = cached_order(dataset, asked["config"], mask, asked["sort"], filtered)
+        rows, total = row_block(dataset, None, None, asked["start"], asked["end"], order=order)
+        selected, _ = listed_mask(dataset, mask, None)
+        shown = selection_store.get((filtered or {}).get("key"), dataset.n)
+        count = None if selected is None else int(order.size)  # the listed = selected & shown
+        visible = None if shown is None else int(shown.sum())
+        caption = caption_text(dataset.n, count, asked["focus"], visible)
+        response = jsonify({"rowData": rows, "rowCount": total, "caption": caption})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # the grids take their rows from ROWS_PATH; a new selection, filter or focus refreshes them
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "tableConnect"),
+        Output(ids.grid(MATCH), "className"),
+        Input(ids.grid(MATCH), "id"),
+        State(ids.caption(MATCH), "id"),
+        State("config-key", "data"),
         State("selection-mask", "data"),
         State("filter", "data"),
-        State("config-key", "data"),
-        prevent_initial_call=True,
+        State("focus", "data"),
     )
-    def get_rows(request: dict | None, selection: dict | None, filtered, config_key: str):
-        """One block of rows of the selected (visible) samples in the grid's sort order."""
-        if not request:
-            raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
-        sort_model = request.get("sortModel") or []
-        order = cached_order(config_key, selection, sort_model, filtered)
-        start = int(request.get("startRow") or 0)
-        end = int(request.get("endRow") or start + BLOCK_SIZE)
-        end = min(end, start + 10 * BLOCK_SIZE)  # never more than a few blocks at once
-        rows, total = row_block(dataset, None, sort_model, start, end, order=order)
-        return {"rowData": rows, "rowCount": total}
-
-    # scroll to the top and drop every cached block: AG Grid asks again for the visible rows
     app.clientside_callback(
-        ClientsideFunction("latent_dash", "refreshTables"),
+        ClientsideFunction("latent_dash", "tablePage"),
+        Input("config-key", "data"),
         Input("selection-mask", "data"),
         Input("filter", "data"),
-        State(ids.grid(ALL), "id"),
-        prevent_initial_call=True,
+        Input("focus", "data"),
     )
     app.clientside_callback(
         HIGHLIGHT_JS,
@@ -375,25 +436,3 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.grid(ALL), "cellClicked"),
         prevent_initial_call=True,
     )
-
-    @app.callback(
-        Output(ids.caption(ALL), "children"),
-        Input("selection-mask", "data"),
-        Input("focus", "data"),
-        Input("filter", "data"),
-        State(ids.caption(ALL), "id"),
-        State("config-key", "data"),
-    )
-    def caption(selection: dict | None, focus, filtered: dict | None, caption_ids, config_key):
-        """The caption (server-side: with a filter, the selected count is of visible samples)."""
-        if not caption_ids:
-            raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
-        selected, _ = listed_mask(dataset, selection, None)
-        shown = selection_store.get((filtered or {}).get("key"), dataset.n)
-        if selected is not None and shown is not None:
-            selected = selected & shown
-        count = None if selected is None else int(selected.sum())
-        visible = None if shown is None else int(shown.sum())
-        focus = focus if isinstance(focus, int) else None
-        return [caption_text(dataset.n, count, focus, visible)] * len(caption_ids)

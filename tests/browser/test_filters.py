@@ -23,6 +23,8 @@ COUNT = "#filter-count"
 # Samples each view draws now (None while the view is not drawn yet).
 DRAWN_JS = """
 const lib = window.dash_clientside.latent_dash;
+const plot = document.querySelector(arguments[0] + ' .pc-root');
+if (plot && plot.__parallel) return plot.__parallel.data ? plot.__parallel.state().drawn : null;
 const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
 if (!gd || !gd.data) return null;
 let total = 0;

@@ -14,7 +14,14 @@ from selenium.webdriver.common.keys import Keys
 
 from latent_dash.app import create_app
 from latent_dash.data import open_config
-from tests.browser.helpers import hover_point, serve, until
+from tests.browser.helpers import (
+    hover_point,
+    point_position,
+    scatter_focus,
+    scatter_ring,
+    serve,
+    until,
+)
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.browser
@@ -25,11 +32,8 @@ COUNT = f"{PANEL} .peakshape-count"
 FIGURE_JS = """
 const lib = window.dash_clientside.latent_dash;
 const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
-const points = gd.data.filter((t) => t.meta !== 'focus');
-const ring = gd.data[gd.data.length - 1];
 return {
-  rows: points.flatMap((t) => Array.from(lib.arrayOf(t.customdata))).sort((a, b) => a - b),
-  ring: ring.meta === 'focus' ? [Array.from(ring.x || []), Array.from(ring.y || [])] : null,
+  rows: gd.data.flatMap((t) => Array.from(lib.arrayOf(t.customdata))).sort((a, b) => a - b),
 };
 """
 
@@ -87,9 +91,10 @@ def test_click_focus_draws_the_slab_and_the_width_changes_it(dash_duo, peakshape
     expected = expected_slab(dataset, sample, 0.1)
     assert sample in expected
     until(dash_duo, lambda: shown(dash_duo)["rows"] == expected)
-    ring = shown(dash_duo)["ring"]
-    assert ring[0] == [pytest.approx(float(dataset.column("z0")[sample]), rel=1e-5)]
-    assert ring[1] == [pytest.approx(float(dataset.column("drive")[sample]), rel=1e-5)]
+    assert until(dash_duo, lambda: scatter_focus(dash_duo, PANEL) == sample)
+    ring = scatter_ring(dash_duo, PANEL)  # drawn on the highlight canvas, on the sample's point
+    point = point_position(dash_duo, PANEL, sample)
+    assert ring == [pytest.approx(point[0], abs=0.5), pytest.approx(point[1], abs=0.5)]
 
     # five steps of the width slider to the right: 15% -> 18 samples
     thumb = dash_duo.find_element(f"{PANEL} .peakshape-width .dash-slider-thumb")
@@ -99,5 +104,5 @@ def test_click_focus_draws_the_slab_and_the_width_changes_it(dash_duo, peakshape
     thumb.send_keys(*([Keys.ARROW_RIGHT] * 5))
     until(dash_duo, lambda: count(dash_duo) == 18)
     until(dash_duo, lambda: shown(dash_duo)["rows"] == expected_slab(dataset, sample, 0.15))
-    assert shown(dash_duo)["ring"][0] == ring[0]  # the focus is still marked
+    assert until(dash_duo, lambda: scatter_focus(dash_duo, PANEL) == sample)  # still marked
     assert dash_duo.get_logs() == []

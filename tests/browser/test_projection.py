@@ -36,16 +36,17 @@ return {rows: rows, x: xs, y: ys, titles: [title('xaxis'), title('yaxis')]};
 """
 
 # every restyle (animation frame) of the points: the first trace's first x values and how many
-# points it shows as selected
+# points the highlight canvas shows as selected
 RECORD_JS = """
 const lib = window.dash_clientside.latent_dash;
 const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
 window.__frames = [];
 gd.on('plotly_restyle', function () {
   const t = gd.data[0];
+  const shown = gd.__ldShown;
   window.__frames.push({
     x: Array.from(lib.arrayOf(t.x).slice(0, 20)),
-    selected: t.selectedpoints ? t.selectedpoints.length : null,
+    selected: shown && shown.selected ? shown.selected.length : null,
   });
 });
 """
@@ -91,24 +92,6 @@ def at_basis(dash_duo, latent: np.ndarray, basis: np.ndarray, titles: list[str])
         now["y"], expected[:, 1], atol=1e-5
     )
     return now if close else False
-
-
-SELECTED_JS = """
-const lib = window.dash_clientside.latent_dash;
-const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
-let out = [];
-gd.data.forEach(function (t) {
-  if (t.meta === 'focus' || t.selectedpoints == null) return;
-  const idx = lib.arrayOf(t.customdata);
-  for (const j of lib.arrayOf(t.selectedpoints)) out.push(idx[j]);
-});
-return out.sort((a, b) => a - b);
-"""
-
-
-def selected(dash_duo) -> list[int]:
-    """Samples shown as selected (server-drawn figures send selectedpoints as typed arrays)."""
-    return dash_duo.driver.execute_script(SELECTED_JS, PJ)
 
 
 def trace_count(dash_duo) -> int:
@@ -165,9 +148,9 @@ def test_rotation_animates_ends_exactly_and_keeps_the_selection(dash_duo, tmp_pa
 
     # a colour change redraws on the server at the current target, selection kept
     pick(dash_duo, dropdowns(dash_duo)[3], "kind (metadata)")
-    until(dash_duo, lambda: trace_count(dash_duo) == 3)  # two categories and the focus ring
+    until(dash_duo, lambda: trace_count(dash_duo) == 2)  # two categories
     assert at_basis(dash_duo, latent, pca, titles)
-    assert selected(dash_duo) == chosen
+    assert until(dash_duo, lambda: scatter_selected(dash_duo, PJ) == chosen)
     assert not [e for e in dash_duo.get_logs() if e["level"] == "SEVERE"]
 
 

@@ -29,6 +29,12 @@ def drawn(dash_duo, panel: str) -> dict:
     return dash_duo.driver.execute_script(DRAWN_JS, panel)
 
 
+def lines(dash_duo) -> list[int]:
+    """The samples the parcoords draws: its fixed sample, then the selected lines added."""
+    state = parcoords_state(dash_duo, PC)
+    return state["rows"] + state["extras"]
+
+
 def caption(dash_duo) -> str:
     return dash_duo.find_elements(f"{PC} small.text-muted")[-1].text  # under the graph
 
@@ -52,7 +58,8 @@ def test_parcoords_draws_sample_plus_selected_lines(dash_duo, config: Path):
     serve(dash_duo, create_app(config))
     dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
     dash_duo.wait_for_element(f"{PC} .axis-brush rect.background")
-    sample = drawn(dash_duo, PC)["rows"]
+    dash_duo.wait_for_element(f"{SC} .nsewdrag")
+    sample = wait_until(lambda: lines(dash_duo))
     assert len(sample) == LINES
     assert caption(dash_duo).startswith(f"{LINES} of all {N} samples drawn (a fixed random")
     scatter = drawn(dash_duo, SC)  # one trace, every sample, indices sent as deltas
@@ -65,7 +72,7 @@ def test_parcoords_draws_sample_plus_selected_lines(dash_duo, config: Path):
     state = wait_until(
         lambda: (s := parcoords_state(dash_duo, PC)) and len(s["highlighted"]) == SELECTED and s
     )
-    rows = drawn(dash_duo, PC)["rows"]
+    rows = wait_until(lambda: len(r := lines(dash_duo)) > LINES and r)
     assert rows[:LINES] == sample  # the sample is kept, the selected lines come after it
     extra = len(rows) - LINES
     in_sample = SELECTED - extra
@@ -78,7 +85,7 @@ def test_parcoords_draws_sample_plus_selected_lines(dash_duo, config: Path):
 
     dash_duo.find_element("#selection-clear").click()
     dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
-    wait_until(lambda: drawn(dash_duo, PC)["rows"] == sample)
+    wait_until(lambda: lines(dash_duo) == sample)
     wait_until(lambda: caption(dash_duo).startswith(
         f"{LINES} of all {N} samples drawn (a fixed random sample); brushes select among all"
     ))  # fmt: skip

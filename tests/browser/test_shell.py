@@ -25,7 +25,7 @@ def test_small_config_renders_scatter(dash_duo, small_config: Path):
     assert dash_duo.find_element(".view-scatter .ytitle").text == "drive"
     legend = [e.text for e in dash_duo.find_elements(".view-scatter .legendtext")]
     assert legend == ["0", "1", "2"]  # label is categorical: one legend entry per class
-    dash_duo.wait_for_element(".view-parcoords .js-plotly-plot")
+    dash_duo.wait_for_element(".view-parcoords .pc-root svg")
     assert dash_duo.get_logs() == []
 
 

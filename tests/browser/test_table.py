@@ -129,7 +129,8 @@ def test_selection_narrows_and_refreshes(dash_duo, table_config: Path):
     k = until(dash_duo, lambda: partial_count(dash_duo))  # a new drag first clears: 0 of 120
     dash_duo.wait_for_text_to_equal(CAPTION, f"{k} selected samples")
     state = until(dash_duo, lambda: loaded(dash_duo, k))
-    mask = selection_store.get(store_data(dash_duo, "selection")["key"], 120)
+    uploaded = until(dash_duo, lambda: store_data(dash_duo, "selection"))
+    mask = selection_store.get(uploaded["key"], 120)
     assert state["first"] == np.flatnonzero(mask).tolist() and state["top"] == 0
 
     dash_duo.find_element("#selection-clear").click()

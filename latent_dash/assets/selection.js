@@ -279,11 +279,14 @@
     /* A selection made in the browser (a brush), announced at once: the count and the tables'
      * requests go out now, before Dash dispatches the stores to the other views. */
     announceSelection: function (value, source, n) {
-      const set = window.dash_clientside.set_props;
       showCount(value, n);
       window.dash_clientside.latent_dash.tableSelection(value); // the tables ask now (table.js)
-      set("selection-mask", { data: value });
-      set("selection-upload", { data: { mask: value, source: source } });
+      // Dash's dispatch to the other views in a task of its own: the count shows first
+      setTimeout(function () {
+        const set = window.dash_clientside.set_props;
+        set("selection-mask", { data: value });
+        set("selection-upload", { data: { mask: value, source: source } });
+      }, 0);
     },
 
     /* A box or lasso selection in any scatter-like graph -> the shared selection.

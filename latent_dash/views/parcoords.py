@@ -46,9 +46,8 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.selection import encode
+from latent_dash.selection import decode, encode
 from latent_dash.views.common import (
     column_options,
     dataset_for,
@@ -276,6 +275,14 @@ def panel_data(
     }
 
 
+def decoded(mask_value: dict | None, n: int) -> np.ndarray | None:
+    """The page's selection-mask as N bools (None: nothing selected, or another config's)."""
+    try:
+        return decode(mask_value, n)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def selected_lines(
     dataset: Dataset,
     dims: list[str],
@@ -442,7 +449,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.picker(MATCH, "color", "numeric"), "value"),
         Input("filter", "data"),
         State(ids.brush(MATCH), "data"),
-        State("selection", "data"),
+        State("selection-mask", "data"),
         State("config-key", "data"),
         State("derived", "data"),
         prevent_initial_call=True,
@@ -453,7 +460,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if not dims:
             raise PreventUpdate
         dims = dims[:MAX_DIMS]
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
+        selected = decoded(selection, dataset.n)
         visible = visible_rows(dataset, filtered)
         data = panel_data(dataset, dims, color, brush, visible)
         extra = lines_drawn(dataset, selected, visible)[1]
@@ -465,7 +472,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.control(ALL, "lines"), "data"),
         Output(ids.control(ALL, "caption"), "children", allow_duplicate=True),
         Output(ids.control(ALL, "extra"), "data", allow_duplicate=True),
-        Input("selection", "data"),
+        Input("selection-mask", "data"),
         State(ids.control(ALL, "extra"), "data"),
         State(ids.picker(ALL, "dims", "all"), "value"),
         State(ids.picker(ALL, "color", "numeric"), "value"),
@@ -476,7 +483,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     def add_selected_lines(selection, extras, all_dims, colors, filtered, key, derived):
         """The selected lines a panel adds to its sample, when they change (else nothing: the
-        browser already recoloured the drawn lines). Only those lines travel."""
+        browser already recoloured the drawn lines). Only those lines travel. It follows the
+        browser's selection-mask, so it runs beside the selection's upload, not after it."""
         if not extras:
             raise PreventUpdate
         views = [item["id"]["view"] for item in ctx.outputs_list[0]]
@@ -484,7 +492,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         for view, before, dims, color in zip(views, extras, all_dims, colors, strict=True):
             # each panel's own dataset: on a comparison page, panels draw different models
             dataset = dataset_for(menu, key, derived, view)
-            selected = selection_store.get((selection or {}).get("key"), dataset.n)
+            selected = decoded(selection, dataset.n)
             visible = visible_rows(dataset, filtered)
             extra = lines_drawn(dataset, selected, visible)[1]
             if not dims or (extra == 0 and not before):

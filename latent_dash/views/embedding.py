@@ -35,6 +35,8 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -86,6 +88,7 @@ from latent_dash.views.traversal import decoded_uris
 KIND = "embedding"
 POLL_MS = 400  # how often the browser asks a running job for progress
 PROGRESS_EVERY = 0.3  # seconds between progress reports of a job
+ORPHAN_CHECK_SECONDS = 0.5  # how often a computing process checks that its supervisor lives
 PARAMS = ("n_neighbors", "perplexity", "min_dist", "metric", "seed")
 HIDDEN = {"display": "none"}
 CANCELLED = "cancelled"
@@ -456,17 +459,46 @@ class jobs:
         return True
 
 
-def _kill(process: multiprocessing.process.BaseProcess) -> None:
+def _kill(pid: int) -> None:
     """The computing process and any process it started (numba or BLAS helpers)."""
     with contextlib.suppress(psutil.NoSuchProcess):
-        for child in psutil.Process(process.pid).children(recursive=True):
+        process = psutil.Process(pid)
+        for child in process.children(recursive=True):
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-    process.kill()
+        process.kill()
 
 
-def _compute_in_child(pipe, menu: dict[str, Path], job: dict[str, Any]) -> None:
+def _fork_context():
+    """The library that forks the computing process.
+
+    Celery's default (prefork) pool runs each job in a daemonic process, and the standard
+    library refuses children to those ("daemonic processes are not allowed to have children").
+    billiard, the multiprocessing fork that makes that pool (installed with Celery), allows it;
+    the child's own watchdog (`_die_with`) then does what the refusal guards: no orphan computes
+    on once its supervisor is gone.
+    """
+    if multiprocessing.current_process().daemon:
+        import billiard
+
+        return billiard.get_context("fork")
+    return multiprocessing.get_context("fork")
+
+
+def _die_with(parent: int) -> None:
+    """End this process as soon as `parent` is gone (killed worker, lost machine's job)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-supervisor", daemon=True).start()
+
+
+def _compute_in_child(pipe, menu: dict[str, Path], job: dict[str, Any], parent: int) -> None:
     """The computing process: embed, report progress and the outcome through `pipe`."""
+    _die_with(parent)
     method, params = job["method"], job["params"]
     try:
         dataset = dataset_for(menu, job["config"])
@@ -501,18 +533,19 @@ def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progre
     The child does the work so that a Cancel can end it while this process (the background
     callback's) ends normally, answering "cancelled" to the page.
     """
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_compute_in_child, args=(send, menu, job), daemon=True
+    context = _fork_context()
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_compute_in_child, args=(send, menu, job, os.getpid()), daemon=True
     )
     child.start()
     send.close()
     if not jobs.register(job["token"]):
-        _kill(child)
+        _kill(child.pid)
     try:
         while True:
             if child.is_alive() and not jobs.running(job["token"]):
-                _kill(child)  # Cancel was clicked, on whichever server
+                _kill(child.pid)  # Cancel was clicked, on whichever server
             try:
                 if not receive.poll(0.2):
                     if not child.is_alive() and not receive.poll(0):

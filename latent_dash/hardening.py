@@ -10,13 +10,20 @@ checks each POST to /_dash-update-component against the callback it names:
 - `dataset-size` values are integers within MAX_SAMPLES;
 - a `selection-upload` value is None or {"mask": None | encoded selection, "source": ...} whose
   mask is {"n": int, "bits": str} or {"n": int, "idx": [int, ...]} of bounded size.
-Anything else gets 400 with a JSON {"error": ...}. Bodies over MAX_REQUEST_BYTES get 413.
+Anything else gets 400 with a JSON {"error": ...}.
+
+Bodies over MAX_REQUEST_BYTES get 413, counted on the bytes actually read (`BodyLimit`, a WSGI
+middleware): a declared Content-Length over the limit is refused before anything is read, and
+a body without one (chunked transfer encoding) is read only up to the limit, whatever the WSGI
+server does with Flask's MAX_CONTENT_LENGTH (gunicorn passed a 500 MB chunked body through).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from dash import Dash
@@ -145,10 +152,56 @@ def _refuse(status: int, message: str) -> Response:
     )
 
 
+class BodyLimit:
+    """WSGI middleware: no request body over `limit` bytes is read, with or without a length.
+
+    A body without Content-Length (chunked) is read here, at most limit + 1 bytes, and handed
+    on as a plain body of known length; one over the limit is answered 413 at once, the rest of
+    it never read (the server then closes the connection).
+    """
+
+    def __init__(self, app: Callable, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if declared.strip().isdigit():
+            if int(declared) > self.limit:
+                return self._too_large(environ, start_response)
+            return self.app(environ, start_response)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked:
+            return self.app(environ, start_response)
+        body = self._read(environ["wsgi.input"])
+        if len(body) > self.limit:
+            return self._too_large(environ, start_response)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        return self.app(environ, start_response)
+
+    def _read(self, stream: Any) -> bytes:
+        parts, size = [], 0
+        while size <= self.limit:
+            part = stream.read(min(2**20, self.limit + 1 - size))
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+        return b"".join(parts)
+
+    def _too_large(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        log.warning("refused a request body over %d bytes from %s", self.limit,
+                    environ.get("REMOTE_ADDR"))  # fmt: skip
+        message = f"request body over {self.limit // 2**20} MB"
+        return _refuse(413, message)(environ, start_response)
+
+
 def register_hardening(app: Dash) -> None:
     """Install the guard (and the request size limit) on the app's Flask server."""
     server = app.server
-    server.config.setdefault("MAX_CONTENT_LENGTH", MAX_REQUEST_BYTES)
+    if server.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default config holds None
+        server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.wsgi_app = BodyLimit(server.wsgi_app, server.config["MAX_CONTENT_LENGTH"])
 
     @server.before_request
     def check_callback_request() -> Response | None:
@@ -157,7 +210,10 @@ def register_hardening(app: Dash) -> None:
         length = request.content_length
         if length is not None and length > MAX_REQUEST_BYTES:
             return _refuse(413, "request too large")
-        body = request.get_json(silent=True, cache=True)
+        try:
+            body = request.get_json(silent=True, cache=True)
+        except RecursionError:
+            return _refuse(400, "the body is nested too deeply")
         if body is None:
             return _refuse(400, "the body must be JSON (application/json)")
         try:

@@ -12,6 +12,14 @@ checks each POST to /_dash-update-component against the callback it names:
   mask is {"n": int, "bits": str} or {"n": int, "idx": [int, ...]} of bounded size.
 Anything else gets 400 with a JSON {"error": ...}.
 
+Past the guard, a value of the right shape can still be one no page sends (a number where a
+column name goes, NaN, a list 10^5 deep...). Checking every property of 50 callbacks by hand
+would copy each callback's signature into this module; instead, what such a value makes a
+callback raise (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError,
+RecursionError) is answered 400 with a one-line reason naming the callback, and logged with its
+traceback as a warning, so a real defect stays visible in the server log. Other errors stay
+500s. tests/unit/test_fuzz.py sends every server callback a type fuzz and asserts no 5xx.
+
 Bodies over MAX_REQUEST_BYTES get 413, counted on the bytes actually read (`BodyLimit`, a WSGI
 middleware): a declared Content-Length over the limit is refused before anything is read, and
 a body without one (chunked transfer encoding) is read only up to the limit, whatever the WSGI
@@ -196,9 +204,32 @@ class BodyLimit:
         return _refuse(413, message)(environ, start_response)
 
 
+BAD_VALUE_ERRORS = (
+    TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError,
+)  # fmt: skip
+
+
+def _answer_bad_values(server: Any) -> None:
+    """A callback that cannot use the values it was sent answers 400 with a short reason."""
+
+    def bad_value(error: Exception) -> Response:
+        if request.path != UPDATE_PATH:
+            log.error("error on %s", request.path, exc_info=error)
+            return _refuse(500, "internal error")
+        body = request.get_json(silent=True, cache=True)
+        output = body.get("output", "") if isinstance(body, dict) else ""
+        log.warning("callback %s refused its inputs", output[:200], exc_info=error)
+        reason = f"{type(error).__name__}: {str(error)[:200]}"
+        return _refuse(400, f"the callback {output[:120]!r} cannot use its inputs ({reason})")
+
+    for kind in BAD_VALUE_ERRORS:
+        server.register_error_handler(kind, bad_value)
+
+
 def register_hardening(app: Dash) -> None:
     """Install the guard (and the request size limit) on the app's Flask server."""
     server = app.server
+    _answer_bad_values(server)
     if server.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default config holds None
         server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     server.wsgi_app = BodyLimit(server.wsgi_app, server.config["MAX_CONTENT_LENGTH"])

@@ -97,7 +97,7 @@ def register_routes(app: Dash, menu: dict[str, Path]) -> None:
         except ConfigError:
             abort(404)
         size_text = request.args.get("size", "96")
-        size = int(size_text) if size_text.isdigit() else -1
+        size = int(size_text) if size_text.isascii() and size_text.isdigit() else -1
         channel = request.args.get("channel", "0")
         cmap = request.args.get("cmap", "gray")
         if (

@@ -69,6 +69,7 @@ def upload_body(app, value, config_key="small") -> dict:
         "/thumbnail/small/1.png?size=0",
         "/thumbnail/small/1.png?size=-5",
         "/thumbnail/small/1.png?size=" + "9" * 50,
+        "/thumbnail/small/1.png?size=²",  # a digit to str.isdigit, not to int()
         "/thumbnail/small/1.png?cmap=../../etc",
         "/thumbnail/small/1.png?cmap=",
         "/thumbnail/small/1.png?channel=rgb",
@@ -274,6 +275,25 @@ def test_a_small_chunked_body_is_answered_as_usual(app):
     chunks = app.server.wsgi_app(environ, lambda status, headers: answer.append(status))
     assert answer == ["200 OK"]
     assert json.loads(b"".join(chunks))["response"]["selection"]["data"]["count"] == 3
+
+
+def test_a_callback_that_cannot_use_a_forged_value_answers_400_with_its_reason(client):
+    body = {
+        "output": "export-csv-download.data",
+        "outputs": {"id": "export-csv-download", "property": "data"},
+        "inputs": [{"id": "export-csv", "property": "n_clicks", "value": 1}],
+        "state": [
+            {"id": "selection", "property": "data", "value": None},
+            {"id": "config-key", "property": "data", "value": []},  # a list, not a menu key
+            {"id": "derived", "property": "data", "value": None},
+        ],
+        "changedPropIds": ["export-csv.n_clicks"],
+    }
+    response = client.post(UPDATE, json=body)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert "'export-csv-download.data' cannot use its inputs (TypeError" in error
+    assert "Traceback" not in error
 
 
 def test_json_nested_deeper_than_python_can_parse_is_400(client):

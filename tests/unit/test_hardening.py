@@ -377,3 +377,42 @@ def test_a_decoder_naming_a_system_function_is_a_problem_not_a_command(tmp_path:
         open_config(config)
     # os.system is called with the first latent row (a float array): TypeError, no shell
     assert "dataset.decoder" in str(error.value)
+
+
+BOMB = "\n".join(
+    ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    + ["title: *a8", "dataset: {latent: data/latent.npy}"]
+)  # 9^9 strings once expanded, from about 530 bytes
+
+
+def test_a_yaml_alias_bomb_is_refused_by_every_reader(tmp_path: Path, small_config: Path):
+    import time
+
+    from latent_dash.config import config_title
+
+    bomb = small_config.parent / "bomb.yaml"
+    bomb.write_text(BOMB)
+    assert bomb.stat().st_size < 600
+    start = time.perf_counter()
+    assert config_title(bomb) == "bomb"  # the menu label: the file's name, not a 2.8 GB title
+    with pytest.raises(ConfigError) as error:
+        parse_config(bomb)
+    assert "aliases expand to over" in str(error.value) and str(bomb) in str(error.value)
+    app = create_app(small_config, warm_up=False)  # the menu lists the bomb beside the config
+    page = app.server.test_client().get("/?config=bomb")
+    assert page.status_code == 200
+    assert time.perf_counter() - start < 30  # before: 110 s per process building the title
+
+
+def test_a_recursive_alias_and_an_oversized_file_are_refused(tmp_path: Path):
+    recursive = tmp_path / "loop.yaml"
+    recursive.write_text("title: &t [1, *t]\ndataset: {latent: x.npy}\n")
+    with pytest.raises(ConfigError) as error:
+        parse_config(recursive)
+    assert "refers to the value that contains it" in str(error.value)
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("title: " + "x" * 2**21 + "\n")
+    with pytest.raises(ConfigError) as error:
+        parse_config(huge)
+    assert "over 1 MB" in str(error.value)

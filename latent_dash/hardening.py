@@ -31,11 +31,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from dash import Dash
 from flask import Response, request
+
+from latent_dash.background import redis_url, unreachable_errors
+from latent_dash.storage import CacheUnavailable, unavailable
 
 UPDATE_PATH = "/_dash-update-component"
 MAX_REQUEST_BYTES = 64 * 2**20  # far above a dense 1M-sample mask (170 KB) or a large figure
@@ -222,8 +226,27 @@ def _answer_bad_values(server: Any) -> None:
         reason = f"{type(error).__name__}: {str(error)[:200]}"
         return _refuse(400, f"the callback {output[:120]!r} cannot use its inputs ({reason})")
 
+    def sick_cache(error: Exception) -> Response:
+        """The cache folder failed (full, read-only): 503 with what happened and what to do."""
+        message = str(error if isinstance(error, CacheUnavailable) else unavailable(error))
+        log.error("%s %s: %s", request.method, request.path, message)
+        return _refuse(503, message)
+
     for kind in BAD_VALUE_ERRORS:
         server.register_error_handler(kind, bad_value)
+    def no_redis(error: Exception) -> Response:
+        """Redis did not answer within its timeout: 503 at once, the worker free again."""
+        log.error("%s %s: Redis does not answer: %s", request.method, request.path, error)
+        return _refuse(
+            503, "Background jobs cannot run now: the server's Redis does not answer. Nothing "
+            "is lost; try again in a minute, or tell the administrator.",
+        )  # fmt: skip
+
+    for kind in (CacheUnavailable, sqlite3.Error):  # bare OSErrors are not the cache's
+        server.register_error_handler(kind, sick_cache)
+    if redis_url() is not None:
+        for kind in unreachable_errors():
+            server.register_error_handler(kind, no_redis)
 
 
 def register_hardening(app: Dash) -> None:

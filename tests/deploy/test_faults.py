@@ -1,14 +1,24 @@
 """Faults of a deployed server (gunicorn, on loopback): hostile requests, a sick cache.
 
+A sick cache is a small tmpfs (root only: skipped elsewhere, with the reason): remounted
+read-only before the server starts, or filled up under a running server. A folder cannot be
+remounted read-only under a running server (the kernel refuses while files are open for
+writing); a write that fails under a running server is what the full disk exercises, and
+tests/unit/test_hardening.py raises SQLite's read-only error in the cache directly.
+
 Each test starts its own `gunicorn app:server` on a free port over a small config written to a
 temporary folder, and stops it at teardown. The server must stay up and say what happened.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +30,83 @@ from tests.deploy.test_gunicorn import free_port, wait_healthy
 pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).resolve().parents[2]
 N = 120
+
+
+def wait_answering(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    """Until /healthz answers at all (200 or 503)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        assert process.poll() is None, f"gunicorn exited with {process.returncode}"
+        with contextlib.suppress(requests.RequestException):
+            requests.get(f"{url}/healthz", timeout=2)
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"gunicorn did not answer /healthz within {timeout} s")
+
+
+@pytest.fixture
+def mount(tmp_path: Path):
+    """mount(options) -> a fresh tmpfs folder; remount(options) changes it. Unmounted after."""
+    mounted: list[Path] = []
+
+    def make(options: str = "size=8m") -> Path:
+        folder = tmp_path / f"mount{len(mounted)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def remount(folder: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(folder)], check=True)
+
+
+def dependencies(url: str) -> list[dict]:
+    return requests.get(f"{url}/_dash-dependencies", timeout=10).json()
+
+
+def upload(url: str, bits_seed: int) -> requests.Response:
+    """Register a selection of the N samples, as a page does after a box selection."""
+    dep = next(
+        d for d in dependencies(url)
+        if d["inputs"] == [{"id": "selection-upload", "property": "data"}]
+    )  # fmt: skip
+    mask = bytes([bits_seed % 256]) * ((N + 7) // 8)
+    value = {"mask": {"n": N, "bits": base64.urlsafe_b64encode(mask).decode()}, "source": "s"}
+    body = {
+        "output": dep["output"],
+        "outputs": {"id": "selection", "property": "data"},
+        "inputs": [{"id": "selection-upload", "property": "data", "value": value}],
+        "state": [{"id": "config-key", "property": "data", "value": "small"}],
+        "changedPropIds": ["selection-upload.data"],
+    }
+    return requests.post(f"{url}/_dash-update-component", json=body, timeout=30)
+
+
+def workspace(url: str) -> requests.Response:
+    """The page's first callback: the workspace of the config (what a browser draws first)."""
+    dep = next(d for d in dependencies(url) if d["output"].startswith("..workspace.children"))
+    body = {
+        "output": dep["output"],
+        "outputs": [
+            {"id": o.split(".")[0], "property": o.split(".")[1]}
+            for o in dep["output"].strip(".").split("...")
+        ],
+        "inputs": [
+            {"id": "url", "property": "search", "value": "?config=small"},
+            {"id": "config-menu", "property": "value", "value": "small"},
+        ],
+        "state": [{**s, "value": None} for s in dep["state"]],
+        "changedPropIds": ["url.search"],
+    }
+    return requests.post(f"{url}/_dash-update-component", json=body, timeout=30)
 
 
 def peak_memory_kb(pid: int) -> int:
@@ -47,7 +134,7 @@ def gunicorn(tmp_path: Path):
     )
     processes: list[subprocess.Popen] = []
 
-    def start(workers: int = 1, **extra: str) -> tuple[str, subprocess.Popen]:
+    def start(workers: int = 1, healthy: bool = True, **extra: str) -> tuple[str, subprocess.Popen]:
         port = free_port()
         env = {
             **os.environ,
@@ -65,7 +152,10 @@ def gunicorn(tmp_path: Path):
         )  # fmt: skip
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process)
+        if healthy:
+            wait_healthy(url, process)
+        else:
+            wait_answering(url, process)
         return url, process
 
     start.config = config  # type: ignore[attr-defined]
@@ -102,3 +192,50 @@ def test_a_chunked_body_over_the_limit_is_refused_without_being_read(gunicorn):
     assert grown_mb < 200, f"the worker grew by {grown_mb:.0f} MB reading a refused body"
     health = requests.get(f"{url}/healthz", timeout=5)
     assert health.status_code == 200 and health.json()["pid"] == pid  # the same worker, alive
+
+
+def test_a_cache_folder_read_only_at_start_keeps_the_server_up(gunicorn, mount):
+    from latent_dash.storage import fallback_dir
+
+    folder = mount("size=8m")
+    remount(folder, "ro")
+    cache = folder / "cache"
+    try:
+        url, process = gunicorn(workers=2, healthy=False, LATENT_DASH_CACHE_DIR=str(cache))
+        health = requests.get(f"{url}/healthz", timeout=5)
+        assert health.status_code == 503
+        assert health.json()["cache_writable"] is False
+        assert str(cache) in health.json()["problems"][0]
+        assert requests.get(url, timeout=10).status_code == 200
+        page = workspace(url)
+        assert page.status_code == 200 and "cannot keep selections" in page.text
+        for seed in range(4):  # both workers: selections are kept meanwhile on this machine
+            assert upload(url, seed + 1).status_code == 200
+        assert process.poll() is None
+    finally:
+        shutil.rmtree(fallback_dir(cache), ignore_errors=True)
+
+
+def test_a_full_cache_disk_is_503_with_a_message_and_recovers(gunicorn, mount):
+    folder = mount("size=4m")
+    url, process = gunicorn(workers=1, LATENT_DASH_CACHE_DIR=str(folder / "cache"))
+    assert upload(url, 1).status_code == 200
+    filler = folder / "filler"
+    with filler.open("wb") as out, contextlib.suppress(OSError):
+        while True:  # until the disk is full (ENOSPC)
+            out.write(b"\0" * 2**16)
+            out.flush()
+    try:
+        health = requests.get(f"{url}/healthz", timeout=5)
+        assert health.status_code == 503, health.text  # an empty file still fits: not tested
+        assert "is full" in health.json()["problems"][0]
+        refused = upload(url, 7)
+        assert refused.status_code == 503 and "is full" in refused.json()["error"]
+        assert upload(url, 1).status_code == 200  # what was stored is still read
+        page = workspace(url)
+        assert page.status_code == 200 and "cannot keep selections" in page.text
+    finally:
+        filler.unlink()
+    assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
+    assert upload(url, 7).status_code == 200
+    assert process.poll() is None

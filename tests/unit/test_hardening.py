@@ -416,3 +416,26 @@ def test_a_recursive_alias_and_an_oversized_file_are_refused(tmp_path: Path):
     with pytest.raises(ConfigError) as error:
         parse_config(huge)
     assert "over 1 MB" in str(error.value)
+
+
+def test_a_cache_that_cannot_be_written_is_503_with_what_to_do(app, client, monkeypatch):
+    """SQLite's answer once the cache folder turned read-only under the running server."""
+    import sqlite3
+
+    from latent_dash import selection_store
+
+    class ReadOnly:
+        def set(self, *args, **kwargs):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+
+        def __contains__(self, key) -> bool:
+            return False  # this selection was never stored
+
+    monkeypatch.setattr(selection_store, "disk_cache", lambda name: ReadOnly())
+    mask = np.zeros(120, bool)
+    mask[:5] = True
+    response = client.post(UPDATE, json=upload_body(app, {"mask": encode(mask), "source": "s"}))
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert "cannot be written (attempt to write a readonly database)" in error
+    assert "Nothing you had is lost" in error and "make it writable" in error

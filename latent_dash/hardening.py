@@ -244,9 +244,20 @@ def _answer_bad_values(server: Any) -> None:
 
     for kind in (CacheUnavailable, sqlite3.Error):  # bare OSErrors are not the cache's
         server.register_error_handler(kind, sick_cache)
+    def redis_behind(error: RuntimeError) -> Response:
+        """Celery's result store gives up with a RuntimeError whose cause is Redis's timeout."""
+        cause: BaseException | None = error
+        while cause is not None:
+            if isinstance(cause, unreachable_errors()):
+                return no_redis(error)
+            cause = cause.__cause__ or cause.__context__
+        log.error("%s %s failed", request.method, request.path, exc_info=error)
+        return _refuse(500, "internal error")
+
     if redis_url() is not None:
         for kind in unreachable_errors():
             server.register_error_handler(kind, no_redis)
+        server.register_error_handler(RuntimeError, redis_behind)
 
 
 def register_hardening(app: Dash) -> None:

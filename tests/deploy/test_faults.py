@@ -25,6 +25,7 @@ import pytest
 import requests
 
 from tests.conftest import write_config, write_dataset
+from tests.deploy.test_celery import redis_url as redis_server
 from tests.deploy.test_gunicorn import free_port, wait_healthy
 
 pytestmark = pytest.mark.deploy
@@ -129,7 +130,7 @@ def gunicorn(tmp_path: Path):
                 **{k: f"data/{k}.npy" for k in ("latent", "images", "params")},
                 "metadata": "data/metadata.csv",
             },
-            "layout": {"row": [{"column": ["scatter", "table"]}]},
+            "layout": {"row": [{"column": ["scatter", "table"]}, {"column": ["clusters"]}]},
         },
     )
     processes: list[subprocess.Popen] = []
@@ -238,4 +239,71 @@ def test_a_full_cache_disk_is_503_with_a_message_and_recovers(gunicorn, mount):
         filler.unlink()
     assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
     assert upload(url, 7).status_code == 200
+    assert process.poll() is None
+
+
+def job_request(url: str) -> dict:
+    """The first request of a background clustering job, as the page sends it after Run."""
+    dep = next(
+        d for d in dependencies(url)
+        if d.get("background") and '"part":"job"' in d["inputs"][0]["id"]
+    )  # fmt: skip
+    view = {"kind": "clusters", "view": "clusters"}
+    job = {"method": "hdbscan", "params": {"min_cluster_size": 5}, "on": "latent",
+           "config": "small", "derived": None, "clicks": 1}  # fmt: skip
+    return {
+        "output": dep["output"],
+        "outputs": [
+            {"id": {**view, "part": "result"}, "property": "data"},
+            {"id": {**view, "part": "status"}, "property": "children"},
+        ],
+        "inputs": [
+            {"id": {**view, "part": "job"}, "property": "data", "value": job},
+            {"id": {**view, "part": "cancel"}, "property": "n_clicks", "value": None},
+        ],
+        "state": [],
+        "changedPropIds": [json_id({**view, "part": "job"}) + ".data"],
+    }
+
+
+def json_id(value: dict) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+redis_url = redis_server  # the fixture, under the name the test asks for
+
+
+def test_a_hung_redis_costs_seconds_not_minutes_and_healthz_says_so(gunicorn, redis_url):
+    """Redis stopped with SIGSTOP: connections stay open but nothing answers."""
+    import signal
+
+    url, process = gunicorn(workers=2, LATENT_DASH_REDIS_URL=redis_url)
+    assert requests.get(f"{url}/healthz", timeout=5).json()["redis"] is True
+    body = job_request(url)
+    redis_pid = int(subprocess.run(
+        ["pgrep", "-f", f"redis-server.*{redis_url.split(':')[2].split('/')[0]}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()[0])  # fmt: skip
+    os.kill(redis_pid, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        health = requests.get(f"{url}/healthz", timeout=10)
+        assert health.status_code == 503 and health.json()["redis"] is False
+        assert "Redis at" in health.json()["problems"][0]
+        assert time.monotonic() - start < 5
+        for _ in range(2):  # two users: before, each held a worker for about 120 s
+            start = time.monotonic()
+            answer = requests.post(f"{url}/_dash-update-component", json=body, timeout=30)
+            assert answer.status_code == 503, answer.text[:300]
+            assert "Redis does not answer" in answer.json()["error"]
+            assert time.monotonic() - start < 15
+        assert requests.get(f"{url}/healthz", timeout=10).status_code == 503  # still answering
+    finally:
+        os.kill(redis_pid, signal.SIGCONT)
+    assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
+    for _ in range(2):  # Redis back: jobs start again on either worker, no restart needed
+        answer = requests.post(f"{url}/_dash-update-component", json=body, timeout=30)
+        assert answer.status_code == 200, answer.text[:300]
     assert process.poll() is None

@@ -39,6 +39,7 @@ from dash import Dash
 from flask import Response, request
 
 from latent_dash.background import redis_url, unreachable_errors
+from latent_dash.errors import ConfigError
 from latent_dash.storage import CacheUnavailable, unavailable
 
 UPDATE_PATH = "/_dash-update-component"
@@ -232,6 +233,12 @@ def _answer_bad_values(server: Any) -> None:
         log.error("%s %s: %s", request.method, request.path, message)
         return _refuse(503, message)
 
+    def config_changed(error: ConfigError) -> Response:
+        """A config or data file changed under the running server and no longer loads."""
+        log.error("%s %s: %s", request.method, request.path, error)
+        return _refuse(409, f"{error} (reload the page once it is fixed)")
+
+    server.register_error_handler(ConfigError, config_changed)
     for kind in BAD_VALUE_ERRORS:
         server.register_error_handler(kind, bad_value)
     def no_redis(error: Exception) -> Response:

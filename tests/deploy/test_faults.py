@@ -307,3 +307,35 @@ def test_a_hung_redis_costs_seconds_not_minutes_and_healthz_says_so(gunicorn, re
         answer = requests.post(f"{url}/_dash-update-component", json=body, timeout=30)
         assert answer.status_code == 200, answer.text[:300]
     assert process.poll() is None
+
+
+@pytest.mark.parametrize("change", ["truncated, its time kept", "deleted"])
+def test_a_data_file_changed_under_a_running_server_is_refused_with_the_loaders_message(
+    gunicorn, change: str
+):
+    url, process = gunicorn(workers=1)
+    pid = requests.get(f"{url}/healthz", timeout=5).json()["pid"]
+    assert upload(url, 3).status_code == 200  # the dataset is loaded (memory-mapped) now
+    latent = gunicorn.folder / "data" / "latent.npy"
+    original = latent.read_bytes()
+    info = latent.stat()
+    if change == "deleted":
+        latent.unlink()
+    else:
+        with latent.open("r+b") as out:
+            out.truncate(len(original) // 2)
+        os.utime(latent, ns=(info.st_atime_ns, info.st_mtime_ns))
+    try:
+        refused = upload(url, 3)
+        assert refused.status_code == 409, refused.text[:300]
+        message = refused.json()["error"]
+        assert "latent.npy" in message and "dataset.latent" in message and "Fix:" in message
+        page = workspace(url)  # a reload of the page shows the loader's problems
+        assert page.status_code == 200 and "cannot be shown" in page.text
+        assert "dataset.latent" in page.text
+        health = requests.get(f"{url}/healthz", timeout=5)
+        assert health.json()["pid"] == pid  # the same worker: no SIGBUS
+    finally:
+        latent.write_bytes(original)
+    assert upload(url, 3).status_code == 200  # fixed: loaded anew, no restart
+    assert process.poll() is None

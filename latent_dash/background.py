@@ -21,6 +21,7 @@ both use the object this module returns.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from functools import cache
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 REDIS_ENV = "LATENT_DASH_REDIS_URL"
 RESULT_EXPIRES = 24 * 3600  # seconds a finished job's result stays in Redis
 REDIS_TIMEOUT = 2.0  # seconds for any one Redis operation; a job's messages are tiny
+log = logging.getLogger(__name__)
 
 
 def redis_url() -> str | None:
@@ -93,6 +95,28 @@ def redis_health() -> str | None:
         return f"Redis at {_safe(url)} does not answer ({error}): background jobs cannot run"
     finally:
         client.close()
+    return None
+
+
+WORKER_COMMAND = "celery -A latent_dash.worker worker --loglevel=info"
+
+
+def worker_problem() -> str | None:
+    """None when a job can run now (on this machine, or a Celery worker answers a ping within
+    REDIS_TIMEOUT), else what the page should say instead of waiting for ever."""
+    celery = celery_app()
+    if celery is None:
+        return None
+    try:
+        replies = celery.control.ping(timeout=REDIS_TIMEOUT, limit=1)
+    except unreachable_errors() as error:
+        log.warning("no Redis for a job: %s", error)
+        return "Background jobs cannot run now: the server's Redis does not answer; try again"
+    if not replies:
+        return (
+            "No background worker is running, so this cannot start. Nothing is lost: ask the "
+            f"administrator to start one (`{WORKER_COMMAND}`), then press Run again"
+        )
     return None
 
 

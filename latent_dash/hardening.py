@@ -159,6 +159,17 @@ def check_request(app: Dash, body: Any) -> None:
                 check(item.get("value"))
 
 
+def _empty_job(app: Dash, body: dict) -> bool:
+    """A background callback called with no job: the page calls each one when its panel
+    appears. It would only raise PreventUpdate, but Dash first queues it for a worker: with
+    Celery and no worker running, it stayed pending for ever and kept Run disabled."""
+    callback = app.callback_map[body["output"]]
+    if not callback.get("background") or "cacheKey" in request.args:
+        return False
+    values = [item.get("value") for item in body["inputs"] if isinstance(item, dict)]
+    return all(value is None for value in values)
+
+
 def _refuse(status: int, message: str) -> Response:
     return Response(
         json.dumps({"error": message}), status=status, mimetype="application/json"
@@ -293,4 +304,6 @@ def register_hardening(app: Dash) -> None:
         except Malformed as error:
             log.warning("refused a callback request from %s: %s", request.remote_addr, error)
             return _refuse(400, str(error))
+        if _empty_job(app, body):
+            return Response(status=204)  # what the callback answers (PreventUpdate), at once
         return None

@@ -230,3 +230,69 @@ def test_the_readme_worker_command_runs_every_background_method(
         assert text.count("succeeded") >= len(views), text[-3000:]
     finally:
         stop(process)
+
+
+def test_without_a_worker_run_says_so_at_once(dash_duo, environment: dict[str, str]):
+    """No Celery worker: the page says so when Run is pressed, instead of waiting for ever."""
+    app = create_app(environment["LATENT_DASH_CONFIG"], warm_up=False)
+    serve(dash_duo, app)
+    dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
+    dash_duo.wait_for_element(f"{EM} .nsewdrag")
+    wait_until(dash_duo._wait_for_callbacks, 30)
+    part(dash_duo, "run").click()
+    with contextlib.suppress(AssertionError):
+        wait_until(lambda: "No background worker" in part(dash_duo, "status").text, 15)
+    dash_duo.driver.save_screenshot("/tmp/h15/noworker.png")
+    assert "No background worker is running" in part(dash_duo, "status").text
+    assert "celery -A latent_dash.worker worker" in part(dash_duo, "status").text
+    assert part(dash_duo, "run").is_enabled()
+
+
+def test_a_killed_worker_is_reported_within_seconds_and_its_computation_ends(
+    dash_duo, redis_url: str, tmp_path: Path, monkeypatch
+):
+    """SIGKILL to the Celery worker (main and pool processes) in the middle of a t-SNE."""
+    import psutil
+
+    write_dataset(tmp_path / "big", n=4000, dims=8, seed=3)  # t-SNE: many seconds here
+    config = write_config(
+        tmp_path / "big.yaml",
+        {
+            "dataset": {"name": "big", **{k: f"big/{v}" for k, v in FILES.items()}},
+            "layout": {"row": [{"column": ["embedding"]}]},
+            "views": {"embedding": {"method": "tsne"}},
+        },
+    )
+    env = {
+        "LATENT_DASH_REDIS_URL": redis_url, "LATENT_DASH_CONFIG": str(config),
+        "LATENT_DASH_CACHE_DIR": str(tmp_path / "cache"), "LATENT_DASH_WARM_UP": "0",
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    log = tmp_path / "killed.log"
+    process = start_worker(env, log)
+    try:
+        app = create_app(str(config), warm_up=False)
+        serve(dash_duo, app)
+        dash_duo.wait_for_element(f"{EM} .nsewdrag")
+        wait_until(dash_duo._wait_for_callbacks, 30)
+        part(dash_duo, "run").click()
+        worker = psutil.Process(process.pid)
+
+        def computing() -> list[psutil.Process]:
+            """The computing processes: children of the worker's pool processes."""
+            return [c for p in worker.children() for c in p.children()]
+
+        wait_until(lambda: computing(), 60)
+        children = computing()
+        for pool in [worker, *worker.children()]:
+            pool.kill()  # the worker and its pool processes, not the computing child
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, f"computing processes outlived their worker: {alive}"
+        wait_until(lambda: "cannot finish" in part(dash_duo, "status").text, 30)
+        status = part(dash_duo, "status").text
+        assert "t-SNE cannot finish: the background worker running it stopped" in status
+        assert "press Run to run it again" in status
+        assert part(dash_duo, "run").is_enabled()
+    finally:
+        stop(process)

@@ -600,6 +600,14 @@ def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progre
         child.join(timeout=1)
 
 
+def job_problem(job: dict[str, Any]) -> str | None:
+    """Why a running job cannot finish (its worker died, none took it, or Redis, which brings
+    its outcome back, does not answer), or None while it may."""
+    if background.redis_health() is not None:
+        return "the server's Redis, which brings its result back, does not answer"
+    return jobs.lost(str(job.get("token")), float(job.get("requested_at") or 0))
+
+
 # --- callbacks -----------------------------------------------------------------------------------
 
 SHOW_PARAMS = """
@@ -778,7 +786,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         of the job's outcome: the page would hold it back until the job ends.)"""
         if not job:
             return no_update, no_update, no_update, no_update, True
-        why = jobs.lost(str(job.get("token")), float(job.get("requested_at") or 0))
+        why = job_problem(job)
         if why is None:
             raise PreventUpdate
         label = compute.METHODS[job["method"]].label

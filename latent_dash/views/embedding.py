@@ -15,6 +15,9 @@ How a Run goes:
    line meanwhile; the worker reports its stage and progress with `set_props`.
 3. The worker returns the outcome (result or error) into the panel's `outcome` store;
    `finish` turns it into the result (drawn, published) and the status line.
+4. Meanwhile `watch` (a dcc.Interval) asks every 2 s whether the job can still finish: its
+   supervisor beats in the shared jobs cache; a stopped beat (worker killed), no worker taking
+   the job, or a lost Redis ends the wait with a message and gives Run back.
 
 Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
 - `progress=` and `cancel=` refuse pattern-matching ids (WildcardInLongCallback); MATCH works
@@ -23,6 +26,9 @@ Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
 - `run_job` outputs only the `outcome` store: the page's dcc.Loading targets the workspace's
   children alone, so a pending run blanks nothing. Without an output, Dash answers a
   cancelled job with an error (500) and calls the callback whenever its panel appears.
+- The computing process is forked with billiard inside Celery's (daemonic) prefork pool
+  processes, where the standard library refuses children, and ends by itself when its
+  supervisor dies (`_die_with`), so no orphan computes on.
 - Cancel is a normal callback: it marks the request's token in a disk cache shared by every
   worker (`jobs`); the supervising worker, on this machine or a Celery worker elsewhere, sees
   the mark within 0.2 s and kills its computing process, and the job ends "Cancelled."

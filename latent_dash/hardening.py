@@ -225,8 +225,10 @@ BAD_VALUE_ERRORS = (
 )  # fmt: skip
 
 
-def _answer_bad_values(server: Any) -> None:
-    """A callback that cannot use the values it was sent answers 400 with a short reason."""
+def _answer_errors(server: Any) -> None:
+    """Errors a request can meet answer with a short reason, never a traceback: 400 for
+    values a callback cannot use, 409 for a data file that no longer loads, 503 for a sick cache
+    or a hung Redis."""
 
     def bad_value(error: Exception) -> Response:
         if request.path != UPDATE_PATH:
@@ -281,7 +283,7 @@ def _answer_bad_values(server: Any) -> None:
 def register_hardening(app: Dash) -> None:
     """Install the guard (and the request size limit) on the app's Flask server."""
     server = app.server
-    _answer_bad_values(server)
+    _answer_errors(server)
     if server.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default config holds None
         server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     server.wsgi_app = BodyLimit(server.wsgi_app, server.config["MAX_CONTENT_LENGTH"])

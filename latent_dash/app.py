@@ -16,7 +16,7 @@ import numpy as np
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from latent_dash import background, selection_store
+from latent_dash import background, selection_store, storage
 from latent_dash.config import config_title, is_compare
 from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
@@ -25,7 +25,7 @@ from latent_dash.menu import config_menu
 from latent_dash.routes import register_routes
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_comparison, build_grid
-from latent_dash.ui.messages import error_panel, warning_panel
+from latent_dash.ui.messages import cache_panel, error_panel, warning_panel
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.ui.stores import stores
@@ -70,6 +70,7 @@ def render_config(path: Path) -> tuple[list, str, int | None]:
         log.warning("%s: %s", path, warning)
     description = loaded.config.description
     workspace = [
+        cache_panel(storage.health()),
         html.P(description, className="config-description text-muted") if description else None,
         warning_panel(dataset.warnings),
         build_grid(loaded.layout, loaded.views, dataset),
@@ -90,6 +91,7 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
         log.warning("%s: %s", path, warning)
     description = loaded.config.description
     workspace = [
+        cache_panel(storage.health()),
         html.P(description, className="config-description text-muted") if description else None,
         warning_panel(warnings),
         build_comparison(loaded, datasets, titles),

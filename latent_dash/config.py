@@ -180,18 +180,63 @@ def _pydantic_problems(file: str, exc: ValidationError, prefix: str = "") -> lis
     return problems
 
 
+MAX_CONFIG_BYTES = 2**20  # a config is a page of text; the largest shipped one is ~3 KB
+MAX_CONFIG_NODES = 100_000  # values once aliases are expanded; shipped configs hold < 500
+
+
+def _expanded_size(value: Any, sizes: dict[int, int], open_ids: set[int]) -> int:
+    """How many values `value` holds once every YAML alias in it is expanded (memoised: an
+    alias is one shared object after loading, so this is linear in the file, not in the bomb)."""
+    if not isinstance(value, dict | list):
+        return 1
+    key = id(value)
+    if key in sizes:
+        return sizes[key]
+    if key in open_ids:
+        raise ValueError("an alias refers to the value that contains it")
+    open_ids.add(key)
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    size = 1
+    for item in items:
+        size += _expanded_size(item, sizes, open_ids)
+        if size > MAX_CONFIG_NODES:
+            break
+    open_ids.discard(key)
+    sizes[key] = size
+    return size
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file safely (no code runs), with a Problem on failure."""
+    """Parse a YAML file safely: no code runs (safe loader), and no file can make the app build
+    something huge from a few bytes: at most MAX_CONFIG_BYTES of text, and MAX_CONFIG_NODES
+    values with aliases expanded (a 416-byte "billion laughs" file expands to 10^9 strings).
+    Every YAML file the app reads goes through here; failures are a Problem naming the file."""
     if not path.is_file():
         raise ConfigError([Problem(str(path), "", "config file not found", "check the path")])
+    file = str(path)
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [Problem(file, "", f"the file is over {MAX_CONFIG_BYTES // 2**20} MB: not a config",
+                     "point LATENT_DASH_CONFIG at a config (see docs/configs.md)")]
+        )  # fmt: skip
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where else ""
         raise ConfigError(
-            [Problem(str(path), "", f"not valid YAML{line}: {exc}", "fix the YAML syntax")]
+            [Problem(file, "", f"not valid YAML{line}: {exc}", "fix the YAML syntax")]
         ) from None
+    try:
+        size = _expanded_size(raw, {}, set())
+    except ValueError as exc:
+        raise ConfigError([Problem(file, "", str(exc), "remove the recursive alias")]) from None
+    if size > MAX_CONFIG_NODES:
+        raise ConfigError(
+            [Problem(file, "", f"its aliases expand to over {MAX_CONFIG_NODES:,} values",
+                     "write the values out, or use fewer nested aliases (&name / *name)")]
+        )  # fmt: skip
+    return raw
 
 
 def _resolve_layout(
@@ -387,6 +432,9 @@ def list_configs(folder: Path | str) -> list[Path]:
     return sorted(files, key=lambda p: (p.stem != "default", p.stem))
 
 
+MAX_TITLE = 200  # characters of a menu label
+
+
 def config_title(path: Path) -> str:
     """The menu label of a config, cheap and never failing (a broken file still gets a label)."""
     try:
@@ -394,4 +442,5 @@ def config_title(path: Path) -> str:
         title = raw.get("title") if isinstance(raw, dict) else None
     except ConfigError:
         title = None
-    return str(title) if title else path.stem
+    text = str(title) if isinstance(title, str | int | float) else ""
+    return text[:MAX_TITLE] if text.strip() else path.stem

@@ -6,14 +6,16 @@ datasets are served, so a URL cannot reach any other file. Any other address und
 (path tricks, negative indices) is a 404 too, not Dash's page (its catch-all route).
 
 `/healthz` is for load balancers and monitors: 200 with JSON (status, version, number of configs,
-the cache folder and whether it is writable, the answering process's pid), 503 when the cache
-folder (LATENT_DASH_CACHE_DIR, shared by the workers) cannot be written.
+the cache folder and whether it works, Redis when jobs go through it, the answering process's
+pid), 503 with the reason in `problems` when a page would not work: the cache folder
+(LATENT_DASH_CACHE_DIR, shared by the workers) cannot store, read back and delete an entry (a
+full disk still creates empty files, so that is what is tested), or Redis does not answer
+within its short timeout. It answers within about a second whatever is sick.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,7 +23,7 @@ from urllib.parse import urlencode
 from dash import Dash
 from flask import Response, abort, jsonify, request
 
-from latent_dash import __version__
+from latent_dash import __version__, background, storage
 from latent_dash.data import open_config
 from latent_dash.errors import ConfigError
 from latent_dash.imaging import COLORMAPS, channel_choices, sample_png
@@ -45,30 +47,22 @@ def version() -> str:
         return __version__
 
 
-def cache_writable(folder: Path) -> bool:
-    """True when a file can be created (and removed) in `folder`, made if missing."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".healthz-"):
-            pass
-    except OSError:
-        return False
-    return True
-
-
 def health(menu: dict[str, Path]) -> tuple[dict, int]:
     """The /healthz answer and its status code."""
-    folder = cache_dir()
-    writable = cache_writable(folder)
+    cache_problem = storage.health()
+    redis_problem = background.redis_health()
+    problems = [p for p in (cache_problem, redis_problem) if p]
     body = {
-        "status": "ok" if writable else "error",
+        "status": "error" if problems else "ok",
         "version": version(),
         "configs": len(menu),
-        "cache_dir": str(folder),
-        "cache_writable": writable,
+        "cache_dir": str(cache_dir()),
+        "cache_writable": cache_problem is None,
+        "redis": None if background.redis_url() is None else redis_problem is None,
+        "problems": problems,
         "pid": os.getpid(),
     }
-    return body, 200 if writable else 503
+    return body, 503 if problems else 200
 
 
 def register_routes(app: Dash, menu: dict[str, Path]) -> None:
@@ -97,7 +91,7 @@ def register_routes(app: Dash, menu: dict[str, Path]) -> None:
         except ConfigError:
             abort(404)
         size_text = request.args.get("size", "96")
-        size = int(size_text) if size_text.isdigit() else -1
+        size = int(size_text) if size_text.isascii() and size_text.isdigit() else -1
         channel = request.args.get("channel", "0")
         cmap = request.args.get("cmap", "gray")
         if (

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from latent_dash.storage import disk_cache
+from latent_dash.storage import CACHE_ERRORS, disk_cache, unavailable
 
 _fingerprints: dict[int, tuple[np.ndarray, str]] = {}
 
@@ -46,12 +46,20 @@ def result_key(method: str, params: dict[str, Any], *fingerprints: str) -> str:
 
 
 def load(key: str) -> np.ndarray | None:
-    value = disk_cache("results").get(key)
+    """The stored result, or None; raises storage.CacheUnavailable when the cache is sick."""
+    try:
+        value = disk_cache("results").get(key)
+    except CACHE_ERRORS as error:
+        raise unavailable(error) from error
     return None if value is None else np.asarray(value)
 
 
 def save(key: str, array: np.ndarray) -> None:
-    disk_cache("results").set(key, np.asarray(array))
+    """Keep a result (pages fetch it by key); raises storage.CacheUnavailable when it cannot."""
+    try:
+        disk_cache("results").set(key, np.asarray(array))
+    except CACHE_ERRORS as error:
+        raise unavailable(error) from error
 
 
 def cached_result(

@@ -1,7 +1,11 @@
 """The per-process store of loaded datasets, shared read-only by every request and user.
 
-A dataset is loaded once per process and reused until its config or one of its files changes
-(the key holds their modification times), so callbacks can ask for it on every request.
+A dataset is loaded once per process and reused until its config or one of its files changes,
+so callbacks can ask for it on every request. A change is seen by modification time, size and
+inode together: a file truncated with its time kept (a copy tool's `--preserve`) or replaced by
+another of the same size is noticed, and the dataset loaded anew, before any request touches
+the memory map of the old file (reading a mapped page past a truncated end kills the process
+with SIGBUS). A file that no longer loads gives the loader's ConfigError, which pages show.
 """
 
 from __future__ import annotations
@@ -14,17 +18,25 @@ from latent_dash.data.dataset import Dataset, check_view_columns, load_dataset
 from latent_dash.errors import ConfigError, Problem
 
 _lock = threading.Lock()
-_loaded: dict[Path, tuple[tuple[float, ...], LoadedConfig, Dataset]] = {}
+_loaded: dict[Path, tuple[tuple, LoadedConfig, Dataset]] = {}
 
 
-def _stamp(loaded: LoadedConfig) -> tuple[float, ...]:
+def _stamp(loaded: LoadedConfig) -> tuple:
     cfg = loaded.config.dataset
     paths = [loaded.path] + [
         loaded.resolve(s.path) for s in (cfg.latent, cfg.images, cfg.params, cfg.metadata) if s
     ]
     if cfg.decoder and cfg.decoder.endswith(".npz"):  # a module:function decoder is code
         paths.append(loaded.resolve(cfg.decoder))
-    return tuple(p.stat().st_mtime if p.exists() else -1.0 for p in paths)
+    return tuple(_file_stamp(p) for p in paths)
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # missing: the loader says so
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def open_config(path: Path | str) -> tuple[LoadedConfig, Dataset]:
@@ -35,6 +47,7 @@ def open_config(path: Path | str) -> tuple[LoadedConfig, Dataset]:
         hit = _loaded.get(loaded.path)
         if hit is not None and hit[0] == stamp:
             return hit[1], hit[2]
+        _loaded.pop(loaded.path, None)  # never serve the old files' maps once they changed
         dataset = load_dataset(loaded)
         _loaded[loaded.path] = (stamp, loaded, dataset)
         return loaded, dataset

@@ -29,6 +29,25 @@ def error_panel(error: ConfigError, title: str) -> dbc.Alert:
     )
 
 
+def cache_panel(problem: str | None) -> dbc.Alert | None:
+    """What a sick cache folder (storage.health) means for this page, and what to do."""
+    if problem is None:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong("The server cannot keep selections or results right now. "),
+            html.Span(problem + ". "),
+            html.Span(
+                "Views that need them stay empty; your data and configs are untouched. "
+                "Tell the administrator, then reload this page."
+            ),
+        ],
+        color="danger",
+        id="cache-problem",
+        className="py-2",
+    )
+
+
 def warning_panel(warnings: list[str]) -> dbc.Alert | None:
     if not warnings:
         return None

@@ -133,13 +133,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output("selection", "data", allow_duplicate=True),
         Input("selection-upload", "data"),
-        State("dataset-size", "data"),
+        State("config-key", "data"),
         prevent_initial_call=True,
     )
-    def register_upload(upload: dict | None, n: int) -> dict | None:
-        """Keep a selection made in the browser; answer with its key."""
+    def register_upload(upload: dict | None, config_key: str) -> dict | None:
+        """Keep a selection made in the browser; answer with its key.
+
+        Its sample count must be the config's own (not one the request names), so a forged
+        selection over 10^8 samples is never stored."""
         if not upload:
             raise PreventUpdate
+        n = dataset_for(menu, config_key).n
         try:
             mask = decode(upload.get("mask"), n)
         except (ValueError, TypeError, KeyError):

@@ -38,6 +38,7 @@ import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from latent_dash import background
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import clustering
 from latent_dash.data import Dataset
@@ -488,6 +489,9 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
                 return result, no_update, status_text(result)
         except ValueError as error:
             return no_update, no_update, failure(error)
+        problem = background.worker_problem()
+        if problem:
+            return no_update, no_update, failure(problem)
         job = {"method": method, "params": params, "on": on, "config": config_key}
         job |= {"derived": derived, "clicks": clicks}  # clicks: the same job again still runs
         return no_update, job, f"{clustering.METHODS[method]} is running…"

@@ -15,6 +15,9 @@ How a Run goes:
    line meanwhile; the worker reports its stage and progress with `set_props`.
 3. The worker returns the outcome (result or error) into the panel's `outcome` store;
    `finish` turns it into the result (drawn, published) and the status line.
+4. Meanwhile `watch` (a dcc.Interval) asks every 2 s whether the job can still finish: its
+   supervisor beats in the shared jobs cache; a stopped beat (worker killed), no worker taking
+   the job, or a lost Redis ends the wait with a message and gives Run back.
 
 Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
 - `progress=` and `cancel=` refuse pattern-matching ids (WildcardInLongCallback); MATCH works
@@ -23,6 +26,9 @@ Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
 - `run_job` outputs only the `outcome` store: the page's dcc.Loading targets the workspace's
   children alone, so a pending run blanks nothing. Without an output, Dash answers a
   cancelled job with an error (500) and calls the callback whenever its panel appears.
+- The computing process is forked with billiard inside Celery's (daemonic) prefork pool
+  processes, where the standard library refuses children, and ends by itself when its
+  supervisor dies (`_die_with`), so no orphan computes on.
 - Cancel is a normal callback: it marks the request's token in a disk cache shared by every
   worker (`jobs`); the supervising worker, on this machine or a Celery worker elsewhere, sees
   the mark within 0.2 s and kills its computing process, and the job ends "Cancelled."
@@ -35,6 +41,8 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -60,7 +68,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
+from latent_dash import background, selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import embedding as compute
 from latent_dash.data import Dataset
@@ -85,10 +93,16 @@ from latent_dash.views.traversal import decoded_uris
 KIND = "embedding"
 POLL_MS = 400  # how often the browser asks a running job for progress
 PROGRESS_EVERY = 0.3  # seconds between progress reports of a job
+ORPHAN_CHECK_SECONDS = 0.5  # how often a computing process checks that its supervisor lives
+BEAT_SECONDS = 1.0  # how often a supervisor says it is alive
+LOST_AFTER = 8.0  # seconds without a beat after which a job is taken for lost
+START_WITHIN = 30.0  # seconds a job may wait for a worker before the page says none took it
+WATCH_MS = 2000  # how often a page with a running job checks that it is alive
 PARAMS = ("n_neighbors", "perplexity", "min_dist", "metric", "seed")
 HIDDEN = {"display": "none"}
 CANCELLED = "cancelled"
 RUNNING = "running"
+DONE = "done"
 log = logging.getLogger(__name__)
 
 
@@ -368,6 +382,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             ),
             html.Div(id=ids.part(view_id, "progress"), className="embedding-progress d-none"),
             html.Small(status, id=ids.part(view_id, "status"), className="embedding-status"),
+            dcc.Interval(id=ids.part(view_id, "watch"), interval=WATCH_MS, disabled=True),
         ],
         className="embedding-actions",
     )
@@ -434,8 +449,33 @@ class jobs:
         return cls._store().get(token) == RUNNING
 
     @classmethod
+    def beat(cls, token: str) -> None:
+        """The supervisor of `token` is alive (see `lost`)."""
+        cls._store().set(f"{token}:beat", time.time(), expire=24 * 3600)
+
+    @classmethod
+    def lost(cls, token: str, requested_at: float) -> str | None:
+        """Why the job `token` cannot finish, or None while it may.
+
+        Its supervisor beats every BEAT_SECONDS; a job whose beat stopped (its worker was
+        killed, its machine lost) or that no worker took within START_WITHIN is lost."""
+        store = cls._store()
+        state, beat, now = store.get(token), store.get(f"{token}:beat"), time.time()
+        if state == DONE:
+            return None  # its outcome is on its way to the page
+        if beat is None:
+            if state is None and now - requested_at > START_WITHIN:
+                return "no background worker took it"
+            return None
+        if now - beat > LOST_AFTER:
+            return "the background worker running it stopped (killed, or its machine lost)"
+        return None
+
+    @classmethod
     def forget(cls, token: str) -> None:
-        cls._store().delete(token)
+        """The job ended (its outcome goes to the page)."""
+        cls._store().set(token, DONE, expire=3600)
+        cls._store().delete(f"{token}:beat")
 
     @classmethod
     def cancel(cls, token: str) -> bool:
@@ -450,17 +490,46 @@ class jobs:
         return True
 
 
-def _kill(process: multiprocessing.process.BaseProcess) -> None:
+def _kill(pid: int) -> None:
     """The computing process and any process it started (numba or BLAS helpers)."""
     with contextlib.suppress(psutil.NoSuchProcess):
-        for child in psutil.Process(process.pid).children(recursive=True):
+        process = psutil.Process(pid)
+        for child in process.children(recursive=True):
             with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-    process.kill()
+        process.kill()
 
 
-def _compute_in_child(pipe, menu: dict[str, Path], job: dict[str, Any]) -> None:
+def _fork_context():
+    """The library that forks the computing process.
+
+    Celery's default (prefork) pool runs each job in a daemonic process, and the standard
+    library refuses children to those ("daemonic processes are not allowed to have children").
+    billiard, the multiprocessing fork that makes that pool (installed with Celery), allows it;
+    the child's own watchdog (`_die_with`) then does what the refusal guards: no orphan computes
+    on once its supervisor is gone.
+    """
+    if multiprocessing.current_process().daemon:
+        import billiard
+
+        return billiard.get_context("fork")
+    return multiprocessing.get_context("fork")
+
+
+def _die_with(parent: int) -> None:
+    """End this process as soon as `parent` is gone (killed worker, lost machine's job)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-supervisor", daemon=True).start()
+
+
+def _compute_in_child(pipe, menu: dict[str, Path], job: dict[str, Any], parent: int) -> None:
     """The computing process: embed, report progress and the outcome through `pipe`."""
+    _die_with(parent)
     method, params = job["method"], job["params"]
     try:
         dataset = dataset_for(menu, job["config"])
@@ -495,18 +564,25 @@ def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progre
     The child does the work so that a Cancel can end it while this process (the background
     callback's) ends normally, answering "cancelled" to the page.
     """
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_compute_in_child, args=(send, menu, job), daemon=True
+    registered = jobs.register(job["token"])  # first, so a page sees a beat or "cancelled"
+    jobs.beat(job["token"])
+    context = _fork_context()
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_compute_in_child, args=(send, menu, job, os.getpid()), daemon=True
     )
     child.start()
     send.close()
-    if not jobs.register(job["token"]):
-        _kill(child)
+    if not registered:
+        _kill(child.pid)  # Cancel came first: the child ends at once and the job "cancelled"
+    beaten = time.monotonic()
     try:
         while True:
+            if time.monotonic() - beaten > BEAT_SECONDS:
+                jobs.beat(job["token"])
+                beaten = time.monotonic()
             if child.is_alive() and not jobs.running(job["token"]):
-                _kill(child)  # Cancel was clicked, on whichever server
+                _kill(child.pid)  # Cancel was clicked, on whichever server
             try:
                 if not receive.poll(0.2):
                     if not child.is_alive() and not receive.poll(0):
@@ -522,6 +598,14 @@ def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progre
     finally:
         jobs.forget(job["token"])
         child.join(timeout=1)
+
+
+def job_problem(job: dict[str, Any]) -> str | None:
+    """Why a running job cannot finish (its worker died, none took it, or Redis, which brings
+    its outcome back, does not answer), or None while it may."""
+    if background.redis_health() is not None:
+        return "the server's Redis, which brings its result back, does not answer"
+    return jobs.lost(str(job.get("token")), float(job.get("requested_at") or 0))
 
 
 # --- callbacks -----------------------------------------------------------------------------------
@@ -591,6 +675,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "token"), "data"),
         Output(ids.part(MATCH, "status"), "children"),
         Output(ids.part(MATCH, "progress"), "children"),
+        Output(ids.part(MATCH, "watch"), "disabled"),
         Input(ids.part(MATCH, "run"), "n_clicks"),
         State(ids.part(MATCH, "method"), "value"),
         *(State(ids.part(MATCH, p), "value") for p in PARAMS),
@@ -617,10 +702,13 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
                 key, _ = compute.embed(dataset.latent, method, params, rows)
                 seconds = time.perf_counter() - start
         except ValueError as error:
-            return no_update, no_update, no_update, _failure(str(error)), no_update
+            return no_update, no_update, no_update, _failure(str(error)), no_update, no_update
         if hit is not None or method == "pca":
             result = result_of(dataset, method, params, key, rows, seconds)
-            return result, no_update, no_update, status_text(result), no_update
+            return result, no_update, no_update, status_text(result), no_update, no_update
+        problem = background.worker_problem()
+        if problem:
+            return no_update, no_update, no_update, _failure(problem), no_update, no_update
         job = {
             "method": method,
             "params": params,
@@ -628,9 +716,11 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             "selection": selection_key,
             "config": config_key,
             "token": uuid.uuid4().hex,  # names the worker process, for Cancel
+            "requested_at": time.time(),  # for the page's watch: a job no worker took
         }
         label = compute.METHODS[method].label
-        return no_update, job, job["token"], "", progress_children(f"{label}: starting", None)
+        starting = progress_children(f"{label}: starting", None)
+        return no_update, job, job["token"], "", starting, False
 
     @app.callback(
         Output(ids.part(MATCH, "outcome"), "data"),
@@ -665,18 +755,46 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.part(MATCH, "result"), "data", allow_duplicate=True),
         Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
+        Output(ids.part(MATCH, "watch"), "disabled", allow_duplicate=True),
         Input(ids.part(MATCH, "outcome"), "data"),
         prevent_initial_call=True,
     )
     def finish(outcome: dict | None):
-        """A finished job's result (or error) becomes the panel's result and status."""
+        """A finished job's result (or error) becomes the panel's result and status; the watch
+        on the job stops."""
         if not outcome:
             raise PreventUpdate
         if outcome.get("cancelled"):
-            return no_update, "Cancelled."
+            return no_update, "Cancelled.", True
         if "error" in outcome:
-            return no_update, _failure(outcome["error"])
-        return outcome["result"], status_text(outcome["result"])
+            return no_update, _failure(outcome["error"]), True
+        return outcome["result"], status_text(outcome["result"]), True
+
+    @app.callback(
+        Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
+        Output(ids.part(MATCH, "run"), "disabled", allow_duplicate=True),
+        Output(ids.part(MATCH, "cancel"), "className", allow_duplicate=True),
+        Output(ids.part(MATCH, "progress"), "className", allow_duplicate=True),
+        Output(ids.part(MATCH, "watch"), "disabled", allow_duplicate=True),
+        Input(ids.part(MATCH, "watch"), "n_intervals"),
+        State(ids.part(MATCH, "request"), "data"),
+        prevent_initial_call=True,
+    )
+    def watch(ticks, job: dict | None):
+        """While a job runs: if it cannot finish (its worker died, none took it), say so within
+        seconds and offer Run again, instead of a progress bar frozen for ever. (Not an input
+        of the job's outcome: the page would hold it back until the job ends.)"""
+        if not job:
+            return no_update, no_update, no_update, no_update, True
+        why = job_problem(job)
+        if why is None:
+            raise PreventUpdate
+        label = compute.METHODS[job["method"]].label
+        message = f"{label} cannot finish: {why}. Nothing else is lost: press Run to run it again."
+        log.warning("embedding job %s lost: %s", job.get("token"), why)
+        return (
+            _failure(message), False, "embedding-cancel d-none", "embedding-progress d-none", True
+        )
 
     @app.callback(
         Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),

@@ -263,3 +263,28 @@ def test_cancel_kills_the_computing_process_and_a_crash_is_an_error(tmp_path, mo
     monkeypatch.setitem(E._COMPUTE, "isomap", lambda x, p, progress: os._exit(9))
     died = supervise({path.stem: path}, _job(path, 10), lambda t, f: None)
     assert "stopped unexpectedly" in died["error"]
+
+
+def test_a_job_is_lost_when_its_beat_stops_or_no_worker_takes_it(monkeypatch):
+    """What the panel's watch reads: a beat older than LOST_AFTER, or no start in time."""
+    import time
+
+    from latent_dash import background
+    from latent_dash.views import embedding as view
+
+    monkeypatch.delenv("LATENT_DASH_REDIS_URL", raising=False)
+    now = time.time()
+    view.jobs.register("beating")
+    view.jobs.beat("beating")
+    assert view.job_problem({"token": "beating", "requested_at": now}) is None
+    view.jobs._store().set("beating:beat", now - view.LOST_AFTER - 1)
+    problem = view.job_problem({"token": "beating", "requested_at": now})
+    assert "worker running it stopped" in problem
+    old = now - view.START_WITHIN - 1
+    assert view.job_problem({"token": "never", "requested_at": now}) is None  # may still start
+    problem = view.job_problem({"token": "never", "requested_at": old})
+    assert "no background worker took it" in problem
+    view.jobs.forget("beating")  # finished: its outcome is on its way
+    assert view.job_problem({"token": "beating", "requested_at": old}) is None
+    monkeypatch.setattr(background, "redis_health", lambda: "Redis at x does not answer")
+    assert "Redis" in view.job_problem({"token": "beating", "requested_at": now})

@@ -1,7 +1,8 @@
 """Entry point: `python app.py [--config configs/X.yaml] [--host H] [--port P] [--debug]`.
 
 For gunicorn (`gunicorn app:server`) the config comes from the environment variable
-LATENT_DASH_CONFIG (default: configs/default.yaml).
+LATENT_DASH_CONFIG (default: configs/default.yaml), and authentication from LATENT_DASH_USERS
+or LATENT_DASH_TRUSTED_USER_HEADER (latent_dash.auth).
 """
 
 import sys
@@ -12,6 +13,16 @@ if __name__ == "__main__":
     sys.exit(main(["run", *sys.argv[1:]]))
 else:
     from latent_dash.app import create_app
+    from latent_dash.auth import AuthSettings, exposure_warning, gunicorn_hosts
+    from latent_dash.errors import ConfigError
 
-    app = create_app(default_config())
+    try:
+        auth = AuthSettings.from_env()
+    except ConfigError as error:  # said once, plainly, instead of a traceback per worker
+        print(f"ERROR authentication settings:\n{error}", file=sys.stderr)
+        sys.exit(2)
+    warning = exposure_warning(gunicorn_hosts(), auth)
+    if warning:
+        print(warning, file=sys.stderr)
+    app = create_app(default_config(), auth=auth)
     server = app.server

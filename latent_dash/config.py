@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from latent_dash.errors import ConfigError, Problem
 from latent_dash.kinds import KINDS, canonical_kind, options_model
@@ -65,22 +66,25 @@ ACCESS_HELP = (
 
 
 def check_access_list(value: Any) -> Any:
-    """`access: alice` is short for `[alice]`; each entry is a user name or `group:NAME`."""
+    """`access: alice` is short for `[alice]`; each entry is a user name or `group:NAME`.
+    Raises PydanticCustomError (a ValueError) saying what is wrong."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        raise ValueError(
+        raise PydanticCustomError(
+            "access_list",
             "access must be a list of user names and group:NAME entries, e.g. "
-            "[alice, group:physics]; remove the key to let every signed-in user in"
+            "[alice, group:physics]; remove the key to let every signed-in user in",
         )
     for entry in value:
         if not isinstance(entry, str) or not _ACCESS_ENTRY.match(entry):
             hint = ""
             if isinstance(entry, str) and ":" in entry and not entry.startswith(GROUP_PREFIX):
                 hint = f" (did you mean {GROUP_PREFIX}{entry.split(':', 1)[1]}?)"
-            raise ValueError(
+            raise PydanticCustomError(
+                "access_list",
                 f"{entry!r} is neither a user name nor group:NAME{hint}; names are letters, "
-                "digits and . _ @ + -"
+                "digits and . _ @ + -",
             )
     return value
 

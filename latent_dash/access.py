@@ -9,8 +9,10 @@ may see the data, and nobody has shown who they are); a malformed list also open
 Every decision reads the config files (cached by modification time) and the request's user,
 never state kept about users, so every gunicorn worker decides alike. Answered with 403: the
 page asked for with `?config=KEY`, every callback request that names a config (the
-`config-key` store, the config menu, the address bar's `?config=`), and `/thumbnail/KEY/...`.
-The menu (the layout, built per request) lists only the configs the user may open.
+`config-key` store, the config menu, the address bar's `?config=`, a background job's
+`config`), and `/thumbnail/KEY/...`. The menu (the layout, built per request) lists only the
+configs the user may open. Computed results (embedding coordinates, cluster labels) are read by
+content keys that only someone holding the data can compute.
 """
 
 from __future__ import annotations
@@ -108,12 +110,15 @@ def _dependencies(body: dict) -> Iterator[dict]:
 
 def configs_named(body: Any) -> set[str]:
     """The config keys a callback request carries: the `config-key` store, the config menu,
-    the address bar's `?config=`. A body of another shape names none (hardening refuses it)."""
+    the address bar's `?config=`, and the `config` of a background job's request (embedding,
+    clustering), which its own callback reads. A body of another shape names none."""
     keys: set[str] = set()
     if not isinstance(body, dict):
         return keys
     for entry in _dependencies(body):
         where, value = (entry.get("id"), entry.get("property")), entry.get("value")
+        if isinstance(value, dict) and isinstance(value.get("config"), str):
+            keys.add(value["config"])  # a background job (embedding, clustering) names its own
         if not isinstance(value, str):
             continue
         if where in (("config-key", "data"), ("config-menu", "value")):

@@ -291,6 +291,32 @@ def test_every_callback_carrying_a_forbidden_config_key_is_403(app):
     assert client.post(UPDATE, json=keyed_body(app, export, "open"), headers=bob).status_code != 403
 
 
+def test_a_forged_background_job_for_a_forbidden_config_is_403(app):
+    """Embedding and clustering jobs name their config inside the job store's value."""
+    client = app.server.test_client()
+    bob = basic("bob", "bob-pw")
+    jobs = [
+        (output, dep)
+        for output, spec in app.callback_map.items()
+        for dep in spec["inputs"]
+        if dep["id"].startswith("{") and json.loads(dep["id"])["part"] in ("job", "request")
+    ]
+    assert {json.loads(dep["id"])["kind"] for _, dep in jobs} == {"clusters", "embedding"}
+    for output, dep in jobs:
+        view_id = {**json.loads(dep["id"]), "view": "clusters"}
+        for config, expected in (("physics", 403), ("open", None)):
+            body = keyed_body(app, output, "")
+            body["inputs"] = [
+                {"id": view_id, "property": d["property"],
+                 "value": {"method": "kmeans", "params": {}, "config": config}}
+                if d == dep else {"id": {**view_id, "part": "cancel"}, "property": d["property"],
+                                  "value": None}
+                for d in app.callback_map[output]["inputs"]
+            ]  # fmt: skip
+            status = client.post(UPDATE, json=body, headers=bob).status_code
+            assert (status == 403) == (expected == 403), (output, config, status)
+
+
 def test_the_page_callback_refuses_a_forbidden_address_or_menu_choice(app):
     client = app.server.test_client()
     bob = basic("bob", "bob-pw")
@@ -309,9 +335,11 @@ def test_configs_named_reads_the_key_wherever_it_travels():
                    {"id": "url", "property": "search", "value": "?config=a&x=1"}],
         "state": [{"id": "config-key", "property": "data", "value": "b"},
                   {"id": "config-menu", "property": "value", "value": "c"},
-                  {"id": "other", "property": "data", "value": "d"}],
+                  {"id": "other", "property": "data", "value": "d"},
+                  {"id": {"kind": "clusters", "part": "job"}, "property": "data",
+                   "value": {"method": "kmeans", "config": "e"}}],
     }  # fmt: skip
-    assert configs_named(body) == {"a", "b", "c"}
+    assert configs_named(body) == {"a", "b", "c", "e"}
     assert configs_named([1, 2]) == set() and configs_named({"inputs": "x"}) == set()
 
 

@@ -18,9 +18,9 @@ else:
 
     try:
         auth = AuthSettings.from_env()
-    except ConfigError as error:  # said once, plainly, instead of a traceback per worker
+    except ConfigError as error:  # said plainly, instead of a traceback per worker
         print(f"ERROR authentication settings:\n{error}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(3)  # gunicorn's "worker failed to boot": the master stops instead of retrying
     warning = exposure_warning(gunicorn_hosts(), auth)
     if warning:
         print(warning, file=sys.stderr)

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import secrets
-import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -338,14 +337,3 @@ def exposure_warning(hosts: list[str], settings: AuthSettings) -> str | None:
         "README, 'Who may see what'."
     )
 
-
-def gunicorn_hosts() -> list[str]:
-    """The addresses the gunicorn server running this process listens on (none outside one)."""
-    arbiter = sys.modules.get("gunicorn.arbiter")
-    listeners = getattr(getattr(arbiter, "Arbiter", None), "LISTENERS", None) or []
-    hosts = []
-    for listener in listeners:
-        address = listener.sock.getsockname()
-        if isinstance(address, tuple):  # TCP; a unix socket (a str) is local
-            hosts.append(str(address[0]))
-    return hosts

@@ -447,3 +447,27 @@ def test_error_panels_show_paths_relative_to_the_config_folder(tmp_path):
     assert n is None and "cannot be shown" in text
     assert str(tmp_path) not in text
     assert "broken.yaml" in text and "../elsewhere/params.npy" in text
+
+
+def test_gunicorn_warns_when_it_listens_beyond_loopback_without_sign_in(capsys, monkeypatch):
+    import importlib.util
+    import socket
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location(
+        "gunicorn_conf", Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    )
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    monkeypatch.delenv("LATENT_DASH_USERS", raising=False)
+    monkeypatch.delenv("LATENT_DASH_TRUSTED_USER_HEADER", raising=False)
+    for host, warned in (("0.0.0.0", True), ("127.0.0.1", False)):
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            conf.when_ready(SimpleNamespace(LISTENERS=[SimpleNamespace(sock=sock)]))
+        assert ("WITHOUT AUTHENTICATION" in capsys.readouterr().err) == warned
+    monkeypatch.setenv("LATENT_DASH_TRUSTED_USER_HEADER", "X-Forwarded-User")
+    with socket.socket() as sock:
+        sock.bind(("0.0.0.0", 0))
+        conf.when_ready(SimpleNamespace(LISTENERS=[SimpleNamespace(sock=sock)]))
+    assert capsys.readouterr().err == ""

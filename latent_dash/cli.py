@@ -94,6 +94,7 @@ def _report(path: Path) -> bool:
             compared, datasets = open_compare(path)
             models = ", ".join(f"{d.name} ({d.dims} dims)" for d in datasets)
             print(f"OK {path}: {compared.title}: compares {models} over {datasets[0].n:,} samples")
+            _print_access(compared.config.access)
             return True
         loaded, dataset = open_config(path)
     except ConfigError as error:
@@ -103,9 +104,15 @@ def _report(path: Path) -> bool:
         f"OK {path}: {loaded.title}: {dataset.n:,} samples x {dataset.dims} latent dims, "
         f"{len(loaded.views)} views"
     )
+    _print_access(loaded.config.access)
     for warning in dataset.warnings:
         print(f"  warning: {warning}")
     return True
+
+
+def _print_access(access: list[str] | None) -> None:
+    if access:
+        print(f"  access: only {', '.join(access)} (when the server signs users in)")
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -471,3 +471,15 @@ def test_gunicorn_warns_when_it_listens_beyond_loopback_without_sign_in(capsys, 
         sock.bind(("0.0.0.0", 0))
         conf.when_ready(SimpleNamespace(LISTENERS=[SimpleNamespace(sock=sock)]))
     assert capsys.readouterr().err == ""
+
+
+def test_validate_says_who_may_open_a_config_and_names_a_bad_entry(folder, capsys):
+    assert cli.main(["validate", str(folder / "bobs.yaml"), str(folder / "open.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "access: only bob, group:admins" in out and out.count("access:") == 1
+    (folder / "bad.yaml").write_text(
+        (folder / "bobs.yaml").read_text().replace("group:admins", "grp:admins")
+    )
+    assert cli.main(["validate", str(folder / "bad.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "access" in err and "did you mean group:admins" in err

@@ -19,7 +19,13 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import background, selection_store
 from latent_dash.access import first_visible, register_access, visible_keys
-from latent_dash.auth import AuthSettings, User, current_user, register_authentication
+from latent_dash.auth import (
+    ANONYMOUS,
+    AuthSettings,
+    User,
+    current_user,
+    register_authentication,
+)
 from latent_dash.config import config_title, is_compare
 from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
@@ -190,7 +196,7 @@ def _log_access(menu: dict[str, Path], auth: AuthSettings) -> None:
     if auth.enabled:
         log.info("authentication: %s", auth.mode)
         return
-    hidden = [key for key in menu if key not in visible_keys(menu, User(None))]
+    hidden = [key for key in menu if key not in visible_keys(menu, ANONYMOUS)]
     if hidden:
         log.warning(
             "authentication is off, so the configs with an access list are open to nobody: "

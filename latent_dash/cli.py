@@ -76,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
     warning = exposure_warning([args.host], auth)
     if warning:
         print(warning, file=sys.stderr)
+    elif auth.enabled:
+        print(f"Sign-in: {auth.mode}")
     app = create_app(config, auth=auth)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

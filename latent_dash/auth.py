@@ -137,31 +137,38 @@ class UsersFile:
         self.path = path
         self.need_hashes = need_hashes
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int] | bool | None = False  # False: never read
         self._accounts: dict[str, Account] | ConfigError = {}
 
-    def accounts(self) -> dict[str, Account]:
+    def _current_stamp(self) -> tuple[int, int] | None:
         try:
             stat = self.path.stat()
-        except OSError as error:
-            raise ConfigError(
-                [Problem(str(self.path), "", f"users file cannot be read ({error.strerror})",
-                         f"check the path in {USERS_ENV}")]
-            ) from None  # fmt: skip
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _read(self) -> dict[str, Account] | ConfigError:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+            return parse_users(text, str(self.path), need_hashes=self.need_hashes)
+        except ConfigError as error:
+            return error
+        except (OSError, UnicodeDecodeError) as error:
+            return ConfigError(
+                [Problem(str(self.path), "", f"users file cannot be read ({error})",
+                         f"check the path in {USERS_ENV}; the file must be UTF-8 text")]
+            )  # fmt: skip
+
+    def accounts(self) -> dict[str, Account]:
+        """The accounts by name; ConfigError when the file is missing or has a bad line."""
+        stamp = self._current_stamp()
         with self._lock:
             if stamp != self._stamp:
-                try:
-                    text = self.path.read_text(encoding="utf-8")
-                    self._accounts = parse_users(text, str(self.path), need_hashes=self.need_hashes)
-                except ConfigError as error:
-                    self._accounts = error
-                except (OSError, UnicodeDecodeError) as error:
-                    self._accounts = ConfigError(
-                        [Problem(str(self.path), "", f"users file cannot be read ({error})",
-                                 "make it a readable UTF-8 text file")]
-                    )  # fmt: skip
+                self._accounts = self._read()
                 self._stamp = stamp
+                if isinstance(self._accounts, ConfigError):  # said once per change of the file
+                    log.error("refusing every request: the users file is broken:\n%s",
+                              self._accounts)  # fmt: skip
             if isinstance(self._accounts, ConfigError):
                 raise self._accounts
             return self._accounts
@@ -262,8 +269,7 @@ class Authenticator:
             return ANONYMOUS
         try:
             accounts = self.users.accounts() if self.users else {}
-        except ConfigError as error:
-            log.error("refusing every request: the users file is broken:\n%s", error)
+        except ConfigError:  # logged by UsersFile when it was read
             return _text(503, "The server's users file is broken; its administrator sees why "
                          "in the server log.")  # fmt: skip
         if self.settings.user_header:

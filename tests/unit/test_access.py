@@ -389,11 +389,16 @@ def test_auth_settings_from_the_environment(users_file):
         AuthSettings.from_env({"LATENT_DASH_USERS": str(users_file.parent / "missing.txt")})
 
 
-def test_a_users_file_broken_while_serving_keeps_everyone_out(app, users_file):
+def test_a_users_file_broken_while_serving_keeps_everyone_out(app, users_file, caplog):
     client = app.server.test_client()
     assert client.get("/", headers=basic("bob", "bob-pw")).status_code == 200
     users_file.write_text("bob:nohash\n")
-    assert client.get("/", headers=basic("bob", "bob-pw")).status_code == 503
+    with caplog.at_level(logging.ERROR):
+        assert client.get("/", headers=basic("bob", "bob-pw")).status_code == 503
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/", headers=basic("bob", "bob-pw")).status_code == 503
+    assert caplog.text.count("users file is broken") == 1  # once per change, not per request
+    assert "line 1" in caplog.text
     users_file.write_text(user_line("bob", [], "new-pw") + "\n")  # re-read: no restart needed
     assert client.get("/", headers=basic("bob", "new-pw")).status_code == 200
 

@@ -16,8 +16,8 @@ from dash import html
 from latent_dash.auth import User
 from latent_dash.errors import ConfigError
 
-# an absolute path inside a message: starts at a "/" that no word character or dot precedes
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/])/[^\s'\"`,;:()\[\]{}<>]+")
+# an absolute path inside a message: a "/" after no word character, dot, slash or colon (URLs)
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/:])/[^\s'\"`,;:()\[\]{}<>]+")
 
 
 def relative_paths(text: str, folder: Path) -> str:

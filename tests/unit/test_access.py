@@ -488,3 +488,17 @@ def test_validate_says_who_may_open_a_config_and_names_a_bad_entry(folder, capsy
     assert cli.main(["validate", str(folder / "bad.yaml")]) == 1
     err = capsys.readouterr().err
     assert "access" in err and "did you mean group:admins" in err
+
+
+def test_relative_paths_rewrites_absolute_paths_only(tmp_path):
+    from latent_dash.ui.messages import relative_paths
+
+    folder = tmp_path / "configs"
+    text = (
+        f"{folder}/data/z.npy has 3 rows but '{tmp_path}/other/p.npy' has 4; "
+        "see http://example.org/docs, N/A, 10 / 16, a/b"
+    )
+    assert relative_paths(text, folder) == (
+        "data/z.npy has 3 rows but '../other/p.npy' has 4; "
+        "see http://example.org/docs, N/A, 10 / 16, a/b"
+    )

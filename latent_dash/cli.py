@@ -244,10 +244,12 @@ def _user_add(args: argparse.Namespace) -> int:
     if target is None:
         print(line)
         return 0
-    with target.open("a", encoding="utf-8") as out:
-        if target.stat().st_size and not target.read_text(encoding="utf-8").endswith("\n"):
-            out.write("\n")
-        out.write(line + "\n")
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    ends_open = bool(text) and not text.endswith("\n")
+    # a new file is readable by its owner only: it holds password hashes
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as out:
+        out.write(("\n" if ends_open else "") + line + "\n")
     print(f"added {args.name} to {target}", file=sys.stderr)
     return 0
 

@@ -83,6 +83,11 @@ def test_user_add_appends_a_line_read_from_stdin_and_refuses_a_second(tmp_path, 
     account = parse_users(users.read_text(), str(users))["carol"]
     assert account.groups == {"physics", "admins"}
     assert check_password_hash(account.password_hash, "pw-of-carol")
+    assert users.stat().st_mode & 0o077 == 0  # hashes: readable by the owner only
+    users.write_text(users.read_text() + "# no newline at the end")
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw-of-dave\n"))
+    assert cli.main(["user", "add", "dave", "--file", str(users)]) == 0
+    assert set(parse_users(users.read_text(), str(users))) == {"carol", "dave"}
     monkeypatch.setattr("sys.stdin", io.StringIO("other\n"))
     before = users.read_text()
     assert cli.main(["user", "add", "carol", "--file", str(users)]) == 2

@@ -273,7 +273,7 @@ def create_app(
             key = asked if asked in menu else first_visible(menu, user, default_key)
         if key is None:
             empty = [None, None, None, None, {}]
-            return no_config_panel(user), "", None, None, None, no_update, *empty
+            return no_config_panel(user.name), "", None, None, None, no_update, *empty
         workspace, line, n = render_config(menu[key])
         new_search = "?" + urlencode({"config": key})
         search_out = new_search if new_search != search else no_update

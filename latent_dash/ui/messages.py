@@ -13,7 +13,6 @@ from pathlib import Path
 import dash_bootstrap_components as dbc
 from dash import html
 
-from latent_dash.auth import User
 from latent_dash.errors import ConfigError
 
 # an absolute path inside a message: a "/" after no word character, dot, slash or colon (URLs)
@@ -57,9 +56,9 @@ def warning_panel(warnings: list[str], folder: Path) -> dbc.Alert | None:
     )
 
 
-def no_config_panel(user: User) -> dbc.Alert:
+def no_config_panel(user_name: str | None) -> dbc.Alert:
     """What a user who may open no config of the menu sees instead of a workspace."""
-    who = f"you ({user.name})" if user.name else "users who have not signed in"
+    who = f"you ({user_name})" if user_name else "users who have not signed in"
     return dbc.Alert(
         [
             html.H5("No config to show"),

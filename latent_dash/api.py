@@ -543,7 +543,7 @@ class Explorer:
         if mode == "auto":
             mode = "inline" if _in_notebook() else "browser"
         self.stop()
-        app = create_app(config, on_selection=self._on_selection)
+        app = create_app(config, on_selection=self._on_selection, embeddable=True)
         port = int(port) if port else _free_port(host)
         self.url = f"http://{host}:{port}/"
         if mode == "inline":

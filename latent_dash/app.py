@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -17,15 +18,24 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from latent_dash import background, selection_store, storage
+from latent_dash.access import first_visible, register_access, visible_keys
+from latent_dash.auth import (
+    ANONYMOUS,
+    AuthSettings,
+    User,
+    current_user,
+    register_authentication,
+)
 from latent_dash.config import config_title, is_compare
 from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
 from latent_dash.hardening import register_hardening
 from latent_dash.menu import config_menu
 from latent_dash.routes import register_routes
+from latent_dash.security_headers import register_security_headers
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_comparison, build_grid
-from latent_dash.ui.messages import cache_panel, error_panel, warning_panel
+from latent_dash.ui.messages import cache_panel, error_panel, no_config_panel, warning_panel
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.ui.stores import stores
@@ -65,14 +75,14 @@ def render_config(path: Path) -> tuple[list, str, int | None]:
         loaded, dataset = open_config(path)
     except ConfigError as error:
         log.error("config %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path))], "config error", None
+        return [error_panel(error, config_title(path), path.parent)], "config error", None
     for warning in dataset.warnings:
         log.warning("%s: %s", path, warning)
     description = loaded.config.description
     workspace = [
         cache_panel(storage.health()),
         html.P(description, className="config-description text-muted") if description else None,
-        warning_panel(dataset.warnings),
+        warning_panel(dataset.warnings, path.parent),
         build_grid(loaded.layout, loaded.views, dataset),
     ]
     return [w for w in workspace if w is not None], summary(dataset), dataset.n
@@ -84,7 +94,7 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
         loaded, datasets = open_compare(path)
     except ConfigError as error:
         log.error("comparison %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path))], "config error", None
+        return [error_panel(error, config_title(path), path.parent)], "config error", None
     titles = [config_title(member) for member in loaded.members]
     warnings = [f"{t}: {w}" for t, d in zip(titles, datasets, strict=True) for w in d.warnings]
     for warning in warnings:
@@ -93,7 +103,7 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
     workspace = [
         cache_panel(storage.health()),
         html.P(description, className="config-description text-muted") if description else None,
-        warning_panel(warnings),
+        warning_panel(warnings, path.parent),
         build_comparison(loaded, datasets, titles),
     ]
     line = f"comparing {len(datasets)} models of {datasets[0].n:,} samples: " + " · ".join(
@@ -102,8 +112,23 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
     return [w for w in workspace if w is not None], line, datasets[0].n
 
 
-def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
-    options = [{"label": config_title(path), "value": key} for key, path in menu.items()]
+def menu_title(path: Path) -> str:
+    """A config's menu label, read again only when the file changes: the layout is built per
+    request (each user's own menu), and parsing every config's YAML each time took ~10 ms."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _title_at(path, stamp)
+
+
+@lru_cache(maxsize=256)
+def _title_at(path: Path, stamp: int) -> str:
+    return config_title(path)
+
+
+def _header(menu: dict[str, Path], keys: list[str], default_key: str | None) -> dbc.Navbar:
+    options = [{"label": menu_title(menu[key]), "value": key} for key in keys]
     return dbc.Navbar(
         dbc.Container(
             [
@@ -143,30 +168,14 @@ def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHoo
         on_selection(config_key, mask)
 
 
-def create_app(
-    config: Path | str, *, on_selection: SelectionHook | None = None, warm_up: bool = True
-) -> Dash:
-    """The app on `config`, with every config of its folder in the menu.
-
-    `on_selection`, when given, receives each selection made in the page (see watch_selection):
-    the Python API (latent_dash.api.Explorer) keeps the last one as single-user, in-process
-    state. The served app (app.py, gunicorn) passes nothing and keeps no such state.
-    `warm_up=False` skips compiling UMAP's code ahead (views.embedding.warm_up; tests).
-    """
-    config = Path(config).resolve()
-    menu = config_menu(config)
-    default_key = config.stem
-    app = Dash(
-        __name__,
-        background_callback_manager=background_manager(),
-        title="latent-dash",
-        assets_folder=str(ASSETS),  # Bootstrap is served from here: no CDN on internal servers
-        suppress_callback_exceptions=True,  # panels appear when a config is chosen
-    )
-    app.layout = html.Div(
+def page_layout(menu: dict[str, Path], default_key: str, user: User) -> html.Div:
+    """The page as `user` sees it: the menu lists only the configs they may open."""
+    keys = visible_keys(menu, user)
+    start = first_visible(menu, user, default_key)
+    return html.Div(
         [
             dcc.Location(id="url", refresh=False),
-            _header(menu, default_key),
+            _header(menu, keys, start),
             dbc.Container(
                 [
                     selection_bar(),
@@ -179,9 +188,55 @@ def create_app(
                 ],
                 fluid=True,
             ),
-            *stores(default_key),
+            *stores(start),
         ]
     )
+
+
+def _log_access(menu: dict[str, Path], auth: AuthSettings) -> None:
+    """Say in the terminal how users sign in, and which configs nobody can open without it."""
+    if auth.enabled:
+        log.info("authentication: %s", auth.mode)
+        return
+    hidden = [key for key in menu if key not in visible_keys(menu, ANONYMOUS)]
+    if hidden:
+        log.warning(
+            "authentication is off, so the configs with an access list are open to nobody: "
+            "%s. Set LATENT_DASH_USERS (README, 'Who may see what') to sign users in.",
+            ", ".join(hidden),
+        )
+
+
+def create_app(
+    config: Path | str,
+    *,
+    on_selection: SelectionHook | None = None,
+    warm_up: bool = True,
+    auth: AuthSettings | None = None,
+    embeddable: bool = False,
+) -> Dash:
+    """The app on `config`, with every config of its folder in the menu.
+
+    `on_selection`, when given, receives each selection made in the page (see watch_selection):
+    the Python API (latent_dash.api.Explorer) keeps the last one as single-user, in-process
+    state. The served app (app.py, gunicorn) passes nothing and keeps no such state.
+    `warm_up=False` skips compiling UMAP's code ahead (views.embedding.warm_up; tests).
+    `auth`: how users sign in (default: from the environment, latent_dash.auth); each config's
+    `access` list then decides what they see (latent_dash.access). `embeddable` drops the
+    frame policy so that a notebook (another origin) can show the page.
+    """
+    config = Path(config).resolve()
+    menu = config_menu(config)
+    default_key = config.stem
+    auth = AuthSettings.from_env() if auth is None else auth
+    app = Dash(
+        __name__,
+        background_callback_manager=background_manager(),
+        title="latent-dash",
+        assets_folder=str(ASSETS),  # Bootstrap is served from here: no CDN on internal servers
+        suppress_callback_exceptions=True,  # panels appear when a config is chosen
+    )
+    app.layout = lambda: page_layout(menu, default_key, current_user())
 
     @app.callback(
         Output("workspace", "children"),
@@ -212,11 +267,15 @@ def create_app(
         the same number of samples keeps the selection and the focus: models of the same
         samples are compared by switching between them (row i is sample i in each).
         """
+        user = current_user()
         if ctx.triggered_id == "config-menu" and chosen in menu:
-            key = chosen
+            key = chosen  # latent_dash.access refused the request if the user may not open it
         else:
             asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
-            key = asked if asked in menu else default_key
+            key = asked if asked in menu else first_visible(menu, user, default_key)
+        if key is None:
+            empty = [None, None, None, None, {}]
+            return no_config_panel(user.name), "", None, None, None, no_update, *empty
         workspace, line, n = render_config(menu[key])
         new_search = "?" + urlencode({"config": key})
         search_out = new_search if new_search != search else no_update
@@ -229,6 +288,10 @@ def create_app(
             resets[:3] = [no_update] * 3  # selection mask, selection and focus carry over
         return workspace, line, key, n, key, search_out, *resets
 
+    register_authentication(app, auth)  # first: who asks, then what they may see
+    register_access(app, menu)
+    register_security_headers(app.server, embeddable=embeddable)
+    _log_access(menu, auth)
     selection_bar_callbacks(app, menu)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)

@@ -1,4 +1,5 @@
-"""The `latent-dash` command: run the app, build demo data, validate, precompute, synthesize.
+"""The `latent-dash` command: run the app, build demo data, validate, precompute, synthesize,
+and write users-file lines.
 
 `python app.py ARGS` is `latent-dash run ARGS`; gunicorn imports `app:server`, which reads the
 config from the environment variable LATENT_DASH_CONFIG.
@@ -7,12 +8,14 @@ config from the environment variable LATENT_DASH_CONFIG.
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
 import time
 from pathlib import Path
 
+from latent_dash.auth import AuthSettings, exposure_warning, parse_users, user_line
 from latent_dash.config import ComparisonOptions, ViewSpec, is_compare, parse_config
 from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
@@ -65,9 +68,25 @@ def _run(args: argparse.Namespace) -> int:
             )
             ensure_demos(demos)
     _report(config)
-    app = create_app(config)
+    try:
+        auth = AuthSettings.from_env()
+    except ConfigError as error:
+        _print_problems("authentication", error)
+        return 2
+    warning = exposure_warning([args.host], auth)
+    if warning:
+        print(warning, file=sys.stderr)
+    elif auth.enabled:
+        print(f"Sign-in: {auth.mode}")
+    app = create_app(config, auth=auth)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
+
+
+def _print_problems(what: str, error: ConfigError) -> None:
+    print(f"ERROR {what}:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
 
 
 def _report(path: Path) -> bool:
@@ -77,20 +96,25 @@ def _report(path: Path) -> bool:
             compared, datasets = open_compare(path)
             models = ", ".join(f"{d.name} ({d.dims} dims)" for d in datasets)
             print(f"OK {path}: {compared.title}: compares {models} over {datasets[0].n:,} samples")
+            _print_access(compared.config.access)
             return True
         loaded, dataset = open_config(path)
     except ConfigError as error:
-        print(f"ERROR {path}:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _print_problems(str(path), error)
         return False
     print(
         f"OK {path}: {loaded.title}: {dataset.n:,} samples x {dataset.dims} latent dims, "
         f"{len(loaded.views)} views"
     )
+    _print_access(loaded.config.access)
     for warning in dataset.warnings:
         print(f"  warning: {warning}")
     return True
+
+
+def _print_access(access: list[str] | None) -> None:
+    if access:
+        print(f"  access: only {', '.join(access)} (when the server signs users in)")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -189,6 +213,47 @@ def _synth(args: argparse.Namespace) -> int:
     return 0 if _report(config) else 1
 
 
+def _read_password(prompt: str) -> str:
+    """From a prompt on a terminal (asked twice), else the first line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    """Print (or append to --file) a users-file line with a salted hash of the password."""
+    groups = [g.strip() for g in (args.groups or "").split(",") if g.strip()]
+    target = Path(args.file) if args.file else None
+    try:
+        if target is not None and target.exists():
+            text = target.read_text(encoding="utf-8")
+            if args.name in parse_users(text, str(target), need_hashes=False):
+                print(f"{target}: user {args.name!r} is already listed. Fix: remove that line "
+                      "first to give them a new password or groups", file=sys.stderr)  # fmt: skip
+                return 2
+        line = user_line(args.name, groups, _read_password(f"Password for {args.name}: "))
+    except ValueError as error:
+        print(f"{error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        _print_problems(str(target), error)
+        return 2
+    if target is None:
+        print(line)
+        return 0
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    ends_open = bool(text) and not text.endswith("\n")
+    # a new file is readable by its owner only: it holds password hashes
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as out:
+        out.write(("\n" if ends_open else "") + line + "\n")
+    print(f"added {args.name} to {target}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latent-dash", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +296,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--force", action="store_true", help="replace a non-empty folder")
     synth.set_defaults(func=_synth)
+
+    user = commands.add_parser("user", help="write users-file lines (LATENT_DASH_USERS)")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser(
+        "add", help="a line with a hashed password, read from a prompt or stdin"
+    )
+    add.add_argument("name", help="user name: letters, digits and . _ @ + -")
+    add.add_argument("--groups", default="", help="comma-separated groups, e.g. physics,admins")
+    add.add_argument("--file", help="append the line to this users file (default: print it)")
+    add.set_defaults(func=_user_add)
     return parser
 
 

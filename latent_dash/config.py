@@ -6,12 +6,14 @@ message) and every failure becomes a `Problem` naming the file, the key and the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from latent_dash.errors import ConfigError, Problem
 from latent_dash.kinds import KINDS, canonical_kind, options_model
@@ -54,12 +56,46 @@ class DatasetConfig(BaseModel):
         return {"path": value} if isinstance(value, str) else value
 
 
+ACCESS_NAME = r"[A-Za-z0-9][A-Za-z0-9._@+-]*"
+GROUP_PREFIX = "group:"
+_ACCESS_ENTRY = re.compile(rf"^(?:{re.escape(GROUP_PREFIX)})?{ACCESS_NAME}$")
+ACCESS_HELP = (
+    "Who may open this config when the server authenticates its users (README, 'Who may see "
+    "what'): user names and `group:NAME` entries. Without it, every signed-in user may."
+)
+
+
+def check_access_list(value: Any) -> Any:
+    """`access: alice` is short for `[alice]`; each entry is a user name or `group:NAME`.
+    Raises PydanticCustomError (a ValueError) saying what is wrong."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise PydanticCustomError(
+            "access_list",
+            "access must be a list of user names and group:NAME entries, e.g. "
+            "[alice, group:physics]; remove the key to let every signed-in user in",
+        )
+    for entry in value:
+        if not isinstance(entry, str) or not _ACCESS_ENTRY.match(entry):
+            hint = ""
+            if isinstance(entry, str) and ":" in entry and not entry.startswith(GROUP_PREFIX):
+                hint = f" (did you mean {GROUP_PREFIX}{entry.split(':', 1)[1]}?)"
+            raise PydanticCustomError(
+                "access_list",
+                f"{entry!r} is neither a user name nor group:NAME{hint}; names are letters, "
+                "digits and . _ @ + -",
+            )
+    return value
+
+
 class Config(BaseModel):
     """A whole config file."""
 
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, description="Name of this config in the menu.")
     description: str | None = Field(None, description="One line shown under the title.")
+    access: list[str] | None = Field(None, description=ACCESS_HELP)
     dataset: DatasetConfig
     layout: Any = Field(
         default_factory=lambda: {"row": [{"column": ["scatter"]}]},
@@ -68,6 +104,11 @@ class Config(BaseModel):
     views: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Options per view, keyed by view id or kind."
     )
+
+    @field_validator("access", mode="before")
+    @classmethod
+    def _access_list(cls, value: Any) -> Any:
+        return None if value is None else check_access_list(value)
 
 
 class ComparisonOptions(BaseModel):
@@ -91,6 +132,9 @@ class CompareConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, description="Name of this config in the menu.")
     description: str | None = Field(None, description="One line shown under the title.")
+    access: list[str] | None = Field(
+        None, description=ACCESS_HELP + " A user also needs access to each compared model."
+    )
     compare: list[str] = Field(
         min_length=2,
         description="Configs of the models, relative to this file; row i is sample i in each.",
@@ -105,6 +149,11 @@ class CompareConfig(BaseModel):
     comparison: ComparisonOptions = Field(
         default_factory=ComparisonOptions, description="Options of the metrics panel."
     )
+
+    @field_validator("access", mode="before")
+    @classmethod
+    def _access_list(cls, value: Any) -> Any:
+        return None if value is None else check_access_list(value)
 
 
 @dataclass(frozen=True)
@@ -433,6 +482,17 @@ def list_configs(folder: Path | str) -> list[Path]:
 
 
 MAX_TITLE = 200  # characters of a menu label
+
+
+def read_access(path: Path) -> tuple[str, ...] | None:
+    """A config's `access` list, None when it has none or its YAML cannot be read (then no data
+    of it can be served either). Raises ValueError when the list is malformed."""
+    try:
+        raw = read_yaml(path)
+    except ConfigError:
+        return None
+    value = raw.get("access") if isinstance(raw, dict) else None
+    return None if value is None else tuple(check_access_list(value))
 
 
 def config_title(path: Path) -> str:

@@ -15,6 +15,7 @@ within its short timeout. It answers within about a second whatever is sick.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from importlib import metadata
 from pathlib import Path
@@ -24,13 +25,14 @@ from dash import Dash
 from flask import Response, abort, jsonify, request
 
 from latent_dash import __version__, background, storage
-from latent_dash.data import open_config
+from latent_dash.compute.cache import content_hash
+from latent_dash.data import Dataset, open_config
 from latent_dash.errors import ConfigError
-from latent_dash.imaging import COLORMAPS, channel_choices, sample_png
+from latent_dash.imaging import COLORMAPS, channel_choices, display_range, sample_png
 from latent_dash.storage import cache_dir
 
 THUMBNAIL_SIZES = range(16, 513)
-MAX_AGE = 3600
+THUMBNAIL_CACHE = "private, no-cache"
 
 
 def thumbnail_url(
@@ -38,6 +40,20 @@ def thumbnail_url(
 ) -> str:
     query = urlencode({"size": size, "channel": channel, "cmap": cmap})
     return f"/thumbnail/{config_key}/{int(index)}.png?{query}"
+
+
+def thumbnail_etag(dataset: Dataset, index: int, size: int, channel: str, cmap: str) -> str:
+    """Changes exactly when the PNG would: the sample's pixels, the dataset's display scale of
+    the channel (imaging.display_range) and the drawing options.
+
+    A thumbnail's address stays the same when the data changes, so it is cached
+    `private, no-cache` with this validator: the browser revalidates and gets a 304 without a
+    PNG being drawn, and no shared proxy keeps images that not every user may see.
+    """
+    pixels = content_hash(dataset.images([index]))
+    lo, hi = display_range(dataset, channel)
+    text = f"{pixels}|{lo!r}|{hi!r}|{size}|{channel}|{cmap}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def version() -> str:
@@ -102,6 +118,12 @@ def register_routes(app: Dash, menu: dict[str, Path]) -> None:
             or cmap not in COLORMAPS
         ):
             abort(404)
-        response = Response(sample_png(dataset, index, size, channel, cmap), mimetype="image/png")
-        response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+        etag = thumbnail_etag(dataset, index, size, channel, cmap)
+        if request.if_none_match.contains(etag):
+            response = Response(status=304)
+        else:
+            png = sample_png(dataset, index, size, channel, cmap)
+            response = Response(png, mimetype="image/png")
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = THUMBNAIL_CACHE
         return response

@@ -7,11 +7,14 @@ The worker needs the same environment as the web servers:
   the names the web servers send;
 - LATENT_DASH_CACHE_DIR: the same folder (shared storage), since jobs read selections from it
   and write their results (embeddings, cluster labels) there for the web servers to read.
+It answers no HTTP request, so it needs no sign-in settings (the web servers check who may
+start a job before it is sent).
 """
 
 from __future__ import annotations
 
 from latent_dash.app import create_app
+from latent_dash.auth import AuthSettings
 from latent_dash.background import REDIS_ENV, celery_app
 from latent_dash.cli import default_config
 
@@ -23,4 +26,4 @@ if celery is None:
     )
 
 # registers the background callbacks on `celery`; not named `app`, which Celery would take
-dash_app = create_app(default_config())
+dash_app = create_app(default_config(), auth=AuthSettings())

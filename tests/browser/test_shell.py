@@ -72,6 +72,7 @@ def test_broken_config_shows_its_message_in_the_page(dash_duo, tmp_path: Path, s
     assert "Broken model cannot be shown" in text
     assert "dataset.params" in text and "missing.npy: file not found" in text
     assert "Fix: check the path" in text
+    assert str(tmp_path) not in text  # paths relative to the config's folder
     assert "Traceback" not in dash_duo.driver.page_source
     assert dash_duo.find_element("#dataset-summary").text == "config error"
     # the menu still works: the good config of the same folder opens

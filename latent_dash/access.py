@@ -134,6 +134,10 @@ def requested_configs() -> set[str]:
         return {str((request.view_args or {}).get("config_key"))}
     if request.path == UPDATE_PATH and request.method == "POST":
         return configs_named(request.get_json(silent=True, cache=True))
+    if request.method == "POST":  # the plain JSON routes (a table's rows) name it as `config`
+        body = request.get_json(silent=True, cache=True)
+        config = body.get("config") if isinstance(body, dict) else None
+        return {config} if isinstance(config, str) else set()
     if request.method == "GET":
         return set(request.args.getlist("config"))
     return set()

@@ -261,6 +261,18 @@ def test_each_user_opens_only_their_configs(app):
     assert client.get("/thumbnail/open/3.png", headers=bob).status_code == 200
 
 
+def test_a_tables_rows_of_a_forbidden_config_are_403(app):
+    """The table's row route (views/table.py) names its config in its JSON body."""
+    client = app.server.test_client()
+    alice, bob = basic("alice", "alice-pw"), basic("bob", "bob-pw")
+    body = {"config": "physics", "view": "table", "mask": None, "filter": None, "sort": [],
+            "start": 0, "end": 10, "focus": None}  # fmt: skip
+    assert client.post("/_latent-dash/table-rows", json=body, headers=bob).status_code == 403
+    assert client.post("/_latent-dash/table-rows", json=body, headers=alice).status_code == 200
+    opened = client.post("/_latent-dash/table-rows", json=body | {"config": "open"}, headers=bob)
+    assert opened.status_code == 200 and len(opened.get_json()["rowData"]) == 10
+
+
 def test_the_menu_lists_only_what_the_user_may_open(app):
     client = app.server.test_client()
     for who, password, expected in (("alice", "alice-pw", ["cmp", "open", "physics"]),

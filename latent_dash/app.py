@@ -124,9 +124,10 @@ SelectionHook = Callable[[str, np.ndarray | None], None]
 
 
 def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHook) -> None:
-    """Call `on_selection(config_key, mask)` with every selection the page registers.
+    """Call `on_selection(config_key, rows)` with every selection the page registers.
 
-    `mask` is the (N,) bool mask, or None once the selection is cleared or the config switched.
+    `rows` are the selected samples' rows in the user's files (int64, ascending; NaN rows
+    dropped at load have none), or None once the selection is cleared or the config switched.
     """
 
     @app.callback(
@@ -134,11 +135,11 @@ def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHoo
     )
     def report_selection(selection: dict | None, config_key: str | None) -> None:
         try:
-            n = dataset_for(menu, config_key).n
+            dataset = dataset_for(menu, config_key)
         except (ConfigError, PreventUpdate):
             return
-        mask = selection_store.get(selection.get("key"), n) if selection else None
-        on_selection(config_key, mask)
+        mask = selection_store.get(selection.get("key"), dataset.n) if selection else None
+        on_selection(config_key, None if mask is None else dataset.file_rows(np.flatnonzero(mask)))
 
 
 def create_app(

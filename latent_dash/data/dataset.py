@@ -78,12 +78,33 @@ class Dataset:
     def has_images(self) -> bool:
         return self.raw_images is not None
 
+    def file_rows(self, positions: np.ndarray | list[int]) -> np.ndarray:
+        """The rows in the user's files of the given positions (int64).
+
+        Views and masks work on positions (0..n-1, after NaN rows were dropped); every id a
+        user sees or exports is the file row, so that it can be joined back to the files.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        return positions if self.source_rows is None else self.source_rows[positions]
+
+    def file_row(self, position: int) -> int:
+        """The row in the user's files of one position: the sample's id in the page."""
+        return int(position if self.source_rows is None else self.source_rows[position])
+
+    def position_of(self, file_row: int) -> int | None:
+        """The position of a file row, or None when that row was dropped or does not exist."""
+        if self.source_rows is None:
+            return int(file_row) if 0 <= file_row < self.n else None
+        at = int(np.searchsorted(self.source_rows, file_row))
+        found = at < self.n and int(self.source_rows[at]) == file_row
+        return at if found else None
+
     def images(self, rows: np.ndarray | list[int]) -> np.ndarray:
         """Images of the given (kept-order) rows, shaped (len(rows), *image_shape), float32."""
         if self.raw_images is None or self.image_shape is None:
             raise LookupError(f"dataset {self.name!r} has no images")
         rows = np.asarray(rows, dtype=np.int64)
-        file_rows = rows if self.source_rows is None else self.source_rows[rows]
+        file_rows = self.file_rows(rows)
         block = np.asarray(self.raw_images[np.sort(file_rows)], dtype=np.float32)
         order = np.argsort(np.argsort(file_rows))
         return block[order].reshape((len(rows), *self.image_shape))

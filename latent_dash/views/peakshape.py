@@ -265,7 +265,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         selected = selection_store.get((selection or {}).get("key"), dataset.n)
         m = dataset.n if visible is None else len(visible)
         figure = build_figure(dataset, result, focus, function, dim, selected)
-        return figure, count_text(result, focus, dim, fraction, scaled, m)
+        return figure, count_text(result, dataset.file_row(focus), dim, fraction, scaled, m)
 
     register_hover(
         app,

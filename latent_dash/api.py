@@ -463,6 +463,7 @@ class Explorer:
             text = re.sub(work + r"/[^\s:,()]*: ", "", text)  # "<file>: message" -> "message"
             text = re.sub(work + r"/[^\s:,()]*", "the array", text)
             text = re.sub(r"\b(latent|images|params|metadata)\.(npy|parquet)\b", "the array", text)
+            text = re.sub(r" in \S*the array\b", "", text)  # "has 9 rows in <file>": no file
             text = re.sub(r"under dataset\.(\w+)\.columns", r"in the \1 table", text)
             text = text.replace("add image_shape: ", "pass image_shape=")
             if alias:

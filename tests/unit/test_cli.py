@@ -69,3 +69,12 @@ def test_run_builds_only_missing_demos(tmp_path: Path, monkeypatch):
 
     monkeypatch.setenv("LATENT_DASH_DEMO_DIR", str(tmp_path / "demo"))
     assert missing_demos(list_configs(CONFIGS)) == ["digits", "implosion"]
+
+
+def test_validate_a_zero_byte_npy_prints_a_message_not_a_traceback(tmp_path: Path, capsys):
+    (tmp_path / "z.npy").write_bytes(b"")
+    bad = write_config(tmp_path / "bad.yaml", {"dataset": {"latent": "z.npy"}})
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "z.npy: the file is empty (0 bytes)" in err
+    assert "Traceback" not in err and "EOFError" not in err

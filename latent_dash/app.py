@@ -16,10 +16,10 @@ import numpy as np
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from latent_dash import background, selection_store
+from latent_dash import background, selection_store, storage
 from latent_dash.config import config_title, is_compare
 from latent_dash.data import Dataset, open_compare, open_config
-from latent_dash.errors import ConfigError
+from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.hardening import register_hardening
 from latent_dash.menu import config_menu
 from latent_dash.routes import register_routes
@@ -57,15 +57,49 @@ def summary(dataset: Dataset) -> str:
     return f"{dataset.name}: " + " · ".join(parts)
 
 
+def failed(path: Path, error: ConfigError) -> tuple[list, str, None]:
+    """The page of a config that cannot be shown: its problems, and a header saying so."""
+    title = config_title(path)
+    count = len(error.problems)
+    line = f"{title}: cannot be shown ({count} problem{'s' if count != 1 else ''}, below)"
+    return [error_panel(error, title)], line, None
+
+
 def render_config(path: Path) -> tuple[list, str, int | None]:
-    """The workspace (messages and view grid), header summary and N for one config."""
-    if is_compare(path):
-        return render_comparison(path)
+    """The workspace (messages and view grid), header summary and N for one config.
+
+    Never raises: a config's problems, and any unexpected failure while reading its data or
+    drawing its views, become a message in the page (the details go to the terminal)."""
+    try:
+        return (render_comparison if is_compare(path) else render_plain)(path)
+    except Exception as exc:  # a bug or a file nobody foresaw: a message, never a blank page
+        log.exception("config %s cannot be shown", path)
+        problem = Problem(
+            str(path),
+            "",
+            f"unexpected error while loading it: {type(exc).__name__}: {exc}",
+            "the terminal running latent-dash shows the details; please report them",
+        )
+        return failed(path, ConfigError([problem]))
+
+
+def unknown_config(asked: str, menu: dict[str, Path]) -> list:
+    """The page of a `?config=` that names no config of the menu (instead of another one)."""
+    problem = Problem(
+        "the address bar",
+        f"?config={asked}",
+        f"no config named {asked!r} in this server's menu{did_you_mean(asked, menu)}",
+        f"choose one in the menu ({', '.join(menu)}), or add {asked}.yaml to the configs' folder",
+    )
+    return [error_panel(ConfigError([problem]), f"Config {asked!r}")]
+
+
+def render_plain(path: Path) -> tuple[list, str, int | None]:
     try:
         loaded, dataset = open_config(path)
     except ConfigError as error:
         log.error("config %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path))], "config error", None
+        return failed(path, error)
     for warning in dataset.warnings:
         log.warning("%s: %s", path, warning)
     description = loaded.config.description
@@ -83,7 +117,7 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
         loaded, datasets = open_compare(path)
     except ConfigError as error:
         log.error("comparison %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path))], "config error", None
+        return failed(path, error)
     titles = [config_title(member) for member in loaded.members]
     warnings = [f"{t}: {w}" for t, d in zip(titles, datasets, strict=True) for w in d.warnings]
     for warning in warnings:
@@ -100,8 +134,13 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
     return [w for w in workspace if w is not None], line, datasets[0].n
 
 
+def menu_options(menu: dict[str, Path]) -> list[dict[str, str]]:
+    """The config menu's entries: each config's title, its key as the value."""
+    return [{"label": config_title(path), "value": key} for key, path in list(menu.items())]
+
+
 def _header(menu: dict[str, Path], default_key: str) -> dbc.Navbar:
-    options = [{"label": config_title(path), "value": key} for key, path in menu.items()]
+    options = menu_options(menu)
     return dbc.Navbar(
         dbc.Container(
             [
@@ -153,6 +192,7 @@ def create_app(
     `warm_up=False` skips compiling UMAP's code ahead (views.embedding.warm_up; tests).
     """
     config = Path(config).resolve()
+    storage.use_config_folder(config.parent)  # before the background manager opens its cache
     menu = config_menu(config)
     default_key = config.stem
     app = Dash(
@@ -188,6 +228,7 @@ def create_app(
         Output("config-key", "data"),
         Output("dataset-size", "data"),
         Output("config-menu", "value"),
+        Output("config-menu", "options"),
         Output("url", "search"),
         Output("selection-mask", "data"),
         Output("selection", "data"),
@@ -210,15 +251,26 @@ def create_app(
         store again would make every view that listens to it redraw for nothing. A config of
         the same number of samples keeps the selection and the focus: models of the same
         samples are compared by switching between them (row i is sample i in each).
+
+        The menu is rescanned first (a config added since the server started is found), and
+        an address naming no config says so instead of showing another one.
         """
+        menu.rescan()
+        options = menu_options(menu)
+        asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
+        key: str | None = default_key
         if ctx.triggered_id == "config-menu" and chosen in menu:
             key = chosen
+        elif asked is not None:
+            key = asked if asked in menu else None
+        if key is None:
+            log.error("?config=%s names no config of the menu (%s)", asked, ", ".join(menu))
+            workspace, line, n = unknown_config(str(asked), menu), f"unknown config {asked!r}", None
+            search_out = no_update  # the address keeps what was asked
         else:
-            asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
-            key = asked if asked in menu else default_key
-        workspace, line, n = render_config(menu[key])
-        new_search = "?" + urlencode({"config": key})
-        search_out = new_search if new_search != search else no_update
+            workspace, line, n = render_config(menu[key])
+            new_search = "?" + urlencode({"config": key})
+            search_out = new_search if new_search != search else no_update
         empty = (None, None, None, None, {})
         resets = [
             e if value not in (None, {}) else no_update
@@ -226,7 +278,7 @@ def create_app(
         ]
         if n is not None and n == size:
             resets[:3] = [no_update] * 3  # selection mask, selection and focus carry over
-        return workspace, line, key, n, key, search_out, *resets
+        return workspace, line, key, n, key, options, search_out, *resets
 
     selection_bar_callbacks(app, menu)
     column_picker_callbacks(app, menu)

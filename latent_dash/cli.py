@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from latent_dash import storage
 from latent_dash.config import ComparisonOptions, ViewSpec, is_compare, parse_config
 from latent_dash.data import Dataset, open_compare, open_config
 from latent_dash.errors import ConfigError
@@ -66,6 +67,7 @@ def _run(args: argparse.Namespace) -> int:
             ensure_demos(demos)
     _report(config)
     app = create_app(config)
+    print(storage.describe_cache(), file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 
@@ -115,6 +117,7 @@ def _precompute(args: argparse.Namespace) -> int:
     embeddings their embedding views name, and a comparison page's metrics."""
     ok = True
     for path in map(Path, args.configs):
+        storage.use_config_folder(path.resolve().parent)  # the cache the server of it reads
         if not _report(path):
             ok = False
             continue
@@ -126,6 +129,7 @@ def _precompute(args: argparse.Namespace) -> int:
         else:
             loaded, dataset = open_config(path)
             ok &= _precompute_embeddings(loaded.views, dataset)
+        print(f"  {storage.describe_cache()}")
     return 0 if ok else 1
 
 

@@ -78,3 +78,44 @@ def test_validate_a_zero_byte_npy_prints_a_message_not_a_traceback(tmp_path: Pat
     err = capsys.readouterr().err
     assert "z.npy: the file is empty (0 bytes)" in err
     assert "Traceback" not in err and "EOFError" not in err
+
+
+def test_precompute_from_another_folder_fills_the_cache_the_server_reads(
+    tmp_path: Path, monkeypatch, capsys
+):
+    from latent_dash import storage
+    from latent_dash.app import create_app
+    from latent_dash.compute import embedding
+    from latent_dash.data import open_config
+    from tests.conftest import write_dataset
+
+    monkeypatch.delenv(storage.CACHE_ENV)
+    monkeypatch.setattr(storage, "_configs", {})
+    configs = tmp_path / "configs"
+    files = write_dataset(configs / "data")
+    config = write_config(
+        configs / "m.yaml",
+        {
+            "dataset": {"latent": f"data/{files['latent']}"},
+            "layout": "embedding",
+            "views": {"embedding": {"method": "pca"}},
+        },
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["precompute", "../configs/m.yaml"]) == 0
+    cache = configs / ".latent-dash-cache"
+    assert f"cache: {cache} (beside the configs" in capsys.readouterr().out
+    assert not (elsewhere / ".latent-dash-cache").exists()
+
+    monkeypatch.setattr(storage, "_configs", {})  # a server started in yet another folder
+    monkeypatch.chdir(tmp_path)
+    create_app(config, warm_up=False)
+    assert storage.cache_dir() == cache
+    latent = open_config(config)[1].latent
+    assert embedding.lookup(latent, "pca", {})[1] is not None  # precompute's result is found
+
+    monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "chosen"))
+    assert storage.cache_dir() == tmp_path / "chosen"
+    assert storage.describe_cache().endswith(f"(from {storage.CACHE_ENV})")

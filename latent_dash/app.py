@@ -18,7 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import background, selection_store, storage
 from latent_dash.config import config_title, is_compare
-from latent_dash.data import Dataset, open_compare, open_config
+from latent_dash.data import Dataset, open_compare, open_config, with_data_problems
 from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.hardening import register_hardening
 from latent_dash.menu import config_menu
@@ -98,6 +98,7 @@ def render_plain(path: Path) -> tuple[list, str, int | None]:
     try:
         loaded, dataset = open_config(path)
     except ConfigError as error:
+        error = with_data_problems(path, error)
         log.error("config %s cannot be shown:\n%s", path, error)
         return failed(path, error)
     for warning in dataset.warnings:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from latent_dash import storage
 from latent_dash.config import ComparisonOptions, ViewSpec, is_compare, parse_config
-from latent_dash.data import Dataset, open_compare, open_config
+from latent_dash.data import Dataset, open_compare, open_config, with_data_problems
 from latent_dash.errors import ConfigError
 from latent_dash.menu import compare_members
 
@@ -80,7 +80,10 @@ def _report(path: Path) -> bool:
             models = ", ".join(f"{d.name} ({d.dims} dims)" for d in datasets)
             print(f"OK {path}: {compared.title}: compares {models} over {datasets[0].n:,} samples")
             return True
-        loaded, dataset = open_config(path)
+        try:
+            loaded, dataset = open_config(path)
+        except ConfigError as error:
+            raise with_data_problems(path, error) from None
     except ConfigError as error:
         print(f"ERROR {path}:", file=sys.stderr)
         for problem in error.problems:

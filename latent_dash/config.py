@@ -361,6 +361,21 @@ def parse_config(path: Path | str) -> LoadedConfig:
     return LoadedConfig(path, config, layout, specs)
 
 
+def raw_views(path: Path, raw: Any) -> tuple[ViewSpec, ...]:
+    """The views of a config read as a plain mapping (one whose other keys are wrong), or ()
+    when its layout or views are wrong themselves: lets the data's column checks run too."""
+    if not isinstance(raw, dict):
+        return ()
+    views = raw.get("views") or {}
+    if not isinstance(views, dict) or not all(isinstance(v, dict) for v in views.values()):
+        return ()
+    layout = raw.get("layout", Config.model_fields["layout"].get_default(call_default_factory=True))
+    try:
+        return _parse_layout(str(path), layout, views)[1]
+    except ConfigError:
+        return ()
+
+
 def _layout_problems(file: str, raw: dict[str, Any], found: list[Problem]) -> list[Problem]:
     """The layout's and views' problems of a config whose other keys are wrong, so that one
     pass reports them all (none when the layout or views themselves failed the schema)."""

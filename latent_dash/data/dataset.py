@@ -21,6 +21,8 @@ from latent_dash.config import (
     LoadedCompare,
     LoadedConfig,
     Source,
+    parse_config,
+    raw_views,
     read_yaml,
 )
 from latent_dash.data.loaders import SourceError, csv_record_lines, read_matrix, read_table
@@ -450,6 +452,17 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
     return dataset
 
 
+def with_data_problems(path: Path | str, error: ConfigError) -> ConfigError:
+    """`error` (from open_config) plus, when the config itself has problems, those of the data
+    it names, so that one pass shows them all: what `latent-dash validate` and the page
+    report. When the config parses, `error` already holds the data's problems."""
+    try:
+        parse_config(path)
+    except ConfigError:
+        return ConfigError(error.problems + data_problems(path))
+    return error
+
+
 def data_problems(path: Path | str) -> list[Problem]:
     """The problems of the data a config names, read even though the config itself has
     problems elsewhere (a typo'd key, an unknown view); [] when its `dataset` section is
@@ -460,7 +473,8 @@ def data_problems(path: Path | str) -> list[Problem]:
         dataset = DatasetConfig.model_validate((raw or {}).get("dataset"))
     except (ConfigError, ValidationError, AttributeError):
         return []
-    loaded = LoadedConfig(path, Config.model_construct(dataset=dataset), None, ())
+    views = raw_views(path, raw)
+    loaded = LoadedConfig(path, Config.model_construct(dataset=dataset), None, views)
     try:
         load_dataset(loaded)
     except ConfigError as error:

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from latent_dash.config import LoadedCompare, LoadedConfig, parse_compare, parse_config
-from latent_dash.data.dataset import Dataset, check_view_columns, data_problems, load_dataset
+from latent_dash.data.dataset import Dataset, check_view_columns, load_dataset
 from latent_dash.errors import ConfigError, Problem
 
 _lock = threading.Lock()
@@ -28,12 +28,8 @@ def _stamp(loaded: LoadedConfig) -> tuple[float, ...]:
 
 
 def open_config(path: Path | str) -> tuple[LoadedConfig, Dataset]:
-    """The parsed config and its dataset; raises ConfigError with every problem found (those
-    of the data too when the config's other keys are wrong: one pass shows them all)."""
-    try:
-        loaded = parse_config(path)
-    except ConfigError as error:
-        raise ConfigError(error.problems + data_problems(path)) from None
+    """The parsed config and its dataset; raises ConfigError with every problem found."""
+    loaded = parse_config(path)
     stamp = _stamp(loaded)
     with _lock:
         hit = _loaded.get(loaded.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from latent_dash.cli import main
@@ -119,3 +120,19 @@ def test_precompute_from_another_folder_fills_the_cache_the_server_reads(
     monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "chosen"))
     assert storage.cache_dir() == tmp_path / "chosen"
     assert storage.describe_cache().endswith(f"(from {storage.CACHE_ENV})")
+
+
+def test_validate_reports_config_and_data_problems_together_once(tmp_path: Path, capsys):
+    (tmp_path / "z.npy").write_bytes(b"")
+    np.save(tmp_path / "y.npy", np.zeros((5, 2), np.float32))
+    columns = write_config(
+        tmp_path / "columns.yaml",
+        {"dataset": {"latent": "y.npy"}, "titel": "x", "views": {"scatter": {"x": "z00"}}},
+    )
+    typo = write_config(tmp_path / "typo.yaml", {"dataset": {"latent": "z.npy"}, "titel": "x"})
+    data_only = write_config(tmp_path / "data.yaml", {"dataset": {"latent": "z.npy"}})
+    assert main(["validate", str(typo), str(data_only), str(columns)]) == 1
+    err = capsys.readouterr().err
+    assert "views.scatter.x: no column named 'z00' (did you mean 'z0'?)" in err
+    assert "titel: unknown key (did you mean 'title'?)" in err
+    assert err.count("the file is empty (0 bytes)") == 2  # once for each config, not twice

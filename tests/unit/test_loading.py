@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from latent_dash.config import parse_config
-from latent_dash.data import open_config
+from latent_dash.data import open_config, with_data_problems
 from latent_dash.errors import ConfigError
 from tests.conftest import write_config, write_dataset
 
@@ -382,7 +382,9 @@ def test_several_problems_are_reported_in_one_pass(tmp_path: Path):
             "views": {"parcoords": {"colour": "z0"}},
         },
     )
-    text = "\n".join(problems_of(path))
+    with pytest.raises(ConfigError) as caught:
+        open_config(path)
+    text = str(with_data_problems(path, caught.value))
     assert "titel: unknown key" in text
     assert "unknown view kind 'scater'" in text
     assert "views.parcoords.colour: unknown key (did you mean 'color'?)" in text

@@ -46,6 +46,7 @@ def missing_demos(configs: list[Path]) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     from latent_dash.app import create_app
     from latent_dash.config import list_configs
+    from latent_dash.routes import cache_writable
 
     config = Path(args.config)
     if not config.is_file():
@@ -68,6 +69,12 @@ def _run(args: argparse.Namespace) -> int:
     _report(config)
     app = create_app(config)
     print(storage.describe_cache(), file=sys.stderr)
+    if not cache_writable(storage.cache_dir()):
+        print(
+            f"WARNING {storage.cache_dir()} cannot be written: selections and results cannot be "
+            f"kept. Fix: set {storage.CACHE_ENV} to a writable folder",
+            file=sys.stderr,
+        )
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 

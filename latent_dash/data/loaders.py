@@ -48,15 +48,21 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members; an empty zip
 SHOWN_LINES = 5  # problem lines quoted in one message; the rest are counted
 
 
-def _head(path: Path, size: int = 512) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(size)
+def _head(path: Path, key: str, size: int = 512) -> bytes:
+    """The first bytes of a file, which say what it holds whatever its suffix."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except OSError as exc:
+        raise _fail(
+            path, key, f"cannot read the file ({exc.strerror or exc})", "check its permissions"
+        ) from None
 
 
-def describe_content(path: Path) -> tuple[str, str]:
+def describe_content(path: Path, key: str = "") -> tuple[str, str]:
     """What a file that did not load as its suffix says actually holds, from its first bytes,
     and the fix: (e.g. "is a text file, not a NumPy .npy (it starts with 'z0,z1')", "...")."""
-    head = _head(path)
+    head = _head(path, key)
     kind = {".npy": "a NumPy .npy", ".npz": "a NumPy .npz", ".csv": "a CSV file",
             ".parquet": "a Parquet file"}.get(path.suffix.lower(), "readable")  # fmt: skip
     if not head:
@@ -86,12 +92,12 @@ def describe_content(path: Path) -> tuple[str, str]:
 
 
 def _fail_as(path: Path, key: str) -> SourceError:
-    what, fix = describe_content(path)
+    what, fix = describe_content(path, key)
     return _fail(path, key, f"the file {what}", fix)
 
 
 def _read_npy(path: Path, key: str) -> np.ndarray:
-    if not _head(path, len(NPY_MAGIC)).startswith(NPY_MAGIC):
+    if not _head(path, key, len(NPY_MAGIC)).startswith(NPY_MAGIC):
         raise _fail_as(path, key)
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
@@ -119,7 +125,7 @@ def _read_npy(path: Path, key: str) -> np.ndarray:
 
 
 def _read_npz(path: Path, key: str, member: str | None) -> np.ndarray:
-    if not _head(path, 4).startswith(ZIP_MAGICS):
+    if not _head(path, key, 4).startswith(ZIP_MAGICS):
         raise _fail_as(path, key)
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -294,7 +300,7 @@ def read_table(
     except UnicodeDecodeError:
         raise _fail_as(path, key) from None
     except (ValueError, OSError, pd.errors.ParserError, ImportError) as exc:
-        if suffix == ".parquet" and not _head(path, 4).startswith(b"PAR1"):
+        if suffix == ".parquet" and not _head(path, key, 4).startswith(b"PAR1"):
             raise _fail_as(path, key) from None
         raise _fail(
             path, key, f"cannot read the table ({exc})", "check the file's format"

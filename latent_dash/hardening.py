@@ -107,6 +107,9 @@ def _check_upload(value: Any) -> None:
 
 VALUE_CHECKS = {
     ("selection-upload", "data"): _check_upload,
+    ("selection-mask", "data"): lambda value: check_selection_value(
+        {k: v for k, v in value.items() if k != "source"} if isinstance(value, dict) else value
+    ),
     ("dataset-size", "data"): _check_size,
 }
 

@@ -130,18 +130,177 @@
     return sample === undefined ? null : Number(sample);
   }
 
+
+  /* Dash's DOM id of a pattern-matching id: keys sorted, values as JSON. */
+  function stringifyId(id) {
+    if (typeof id !== "object") return String(id);
+    return "{" + Object.keys(id).sort().map((k) => JSON.stringify(k) + ":" + JSON.stringify(id[k])).join(",") + "}";
+  }
+
+  /* The selection and focus the scatter-like graphs show (set by highlightScatter). */
+  const shown = { mask: null, focus: null };
+  const VEIL = "rgba(255,255,255,0.78)";
+  const FOCUS = "#d62728";
+
+  /* A canvas over the plot area, above plotly's points and below its hover labels. The veil
+   * dims every point; holes cut at the selected points let plotly's own colours through, so a
+   * highlight costs one rectangle per selected point and never re-uploads the WebGL points. */
+  function overlayCanvas(gd) {
+    let canvas = gd.querySelector("canvas.ld-highlight");
+    if (canvas) return canvas;
+    const host = gd.querySelector(".gl-container") || gd.querySelector(".svg-container");
+    if (!host) return null;
+    canvas = document.createElement("canvas");
+    canvas.className = "ld-highlight";
+    canvas.style.position = "absolute";
+    canvas.style.pointerEvents = "none";
+    host.appendChild(canvas);
+    // redraw when plotly redraws, zooms or pans
+    if (gd.on) {
+      ["plotly_afterplot", "plotly_relayout", "plotly_relayouting"].forEach((e) => gd.on(e, () => scheduleOverlay(gd)));
+    }
+    return canvas;
+  }
+
+  function drawOverlay(gd) {
+    const layout = gd._fullLayout;
+    const canvas = overlayCanvas(gd);
+    if (!canvas || !layout || !layout._size || !layout.xaxis || !layout.yaxis) return;
+    const size = layout._size;
+    const ratio = Math.min(window.devicePixelRatio || 1, 2);
+    if (canvas.width !== Math.round(size.w * ratio) || canvas.height !== Math.round(size.h * ratio)) {
+      canvas.width = Math.round(size.w * ratio);
+      canvas.height = Math.round(size.h * ratio);
+    }
+    canvas.style.left = size.l + "px";
+    canvas.style.top = size.t + "px";
+    canvas.style.width = size.w + "px";
+    canvas.style.height = size.h + "px";
+    const g = canvas.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, size.w, size.h);
+    const mask = shown.mask;
+    const focus = shown.focus;
+    // what the canvas shows, for tests: the highlighted samples (null: no selection), the ring
+    const drawn = { selected: mask ? [] : null, focus: null };
+    gd.__ldShown = drawn;
+    if (!mask && (focus === null || focus === undefined)) return;
+    const xa = layout.xaxis;
+    const ya = layout.yaxis;
+    let ring = null;
+    if (mask) {
+      g.fillStyle = VEIL;
+      g.fillRect(0, 0, size.w, size.h);
+      g.globalCompositeOperation = "destination-out";
+      g.beginPath();
+    }
+    (gd.data || []).forEach(function (trace, t) {
+      if (trace.meta === "focus" || trace.meta === "grid" || trace.visible === false || trace.visible === "legendonly") return;
+      const full = (gd._fullData || [])[t] || trace;
+      if (full.xaxis && full.xaxis !== "x") return; // only the main axes are scatter plots
+      const idx = arrayOf(trace.customdata);
+      const xs = arrayOf(trace.x);
+      const ys = arrayOf(trace.y);
+      const marker = full.marker || trace.marker || {};
+      const r = (typeof marker.size === "number" ? marker.size : 6) / 2 + 1;
+      for (let j = 0; j < idx.length; j++) {
+        const sample = idx[j];
+        if (sample === focus) ring = [xa.c2p(xs[j]), ya.c2p(ys[j]), r];
+        if (!mask || !mask[sample]) continue;
+        drawn.selected.push(sample);
+        const x = xa.c2p(xs[j]);
+        const y = ya.c2p(ys[j]);
+        if (x > -r && y > -r && x < size.w + r && y < size.h + r) g.rect(x - r, y - r, 2 * r, 2 * r);
+      }
+    });
+    if (mask) {
+      g.fill();
+      g.globalCompositeOperation = "source-over";
+    }
+    if (ring) {
+      drawn.focus = focus;
+      drawn.ring = [ring[0] + size.l, ring[1] + size.t];
+      g.strokeStyle = FOCUS;
+      g.lineWidth = 3;
+      g.beginPath();
+      g.arc(ring[0], ring[1], Math.max(7, ring[2] + 4), 0, 2 * Math.PI);
+      g.stroke();
+    }
+  }
+
+  /* One overlay redraw per graph and frame, with the latest selection. */
+  function scheduleOverlay(gd) {
+    if (gd.__ldOverlayPending) return;
+    gd.__ldOverlayPending = true;
+    requestAnimationFrame(function () {
+      gd.__ldOverlayPending = false;
+      drawOverlay(gd);
+    });
+  }
+
+  /* The count element is written here only (never a Dash output): the browser's selections
+   * show their count at once, without waiting for Dash's dispatch. */
+  function showCount(maskValue, n) {
+    const el = document.getElementById("selection-count");
+    if (!el || !n) return;
+    const mask = decode(maskValue, n);
+    const k = mask ? count(mask) : 0;
+    el.textContent = k.toLocaleString("en-US") + " of " + n.toLocaleString("en-US") + " selected";
+  }
+
+  function sameSelection(a, b) {
+    if (a === b) return true;
+    if (!a || !b || a.n !== b.n) return false;
+    if (a.bits !== undefined || b.bits !== undefined) return a.bits === b.bits;
+    return JSON.stringify(a.idx) === JSON.stringify(b.idx);
+  }
+
+  /* Purge each table's row cache: AG Grid asks for its first rows again, and the request
+   * carries the page's selection-mask. Once per selection value, unless `force`d (a filter
+   * change, or the announcing brush itself). */
+  let refreshedFor;
+  function refreshTables(maskValue, gridIds, force) {
+    if (!force && refreshedFor !== undefined && sameSelection(maskValue, refreshedFor)) return;
+    refreshedFor = maskValue;
+    const ids = gridIds || Array.from(document.querySelectorAll(".view-table .table-grid"))
+      .map((el) => el.id).filter((id) => id).map((id) => JSON.parse(id));
+    ids.forEach(function (id) {
+      try {
+        const grid = window.dash_ag_grid.getApi(id);
+        grid.ensureIndexVisible(0, "top");
+        grid.purgeInfiniteCache();
+      } catch (e) { /* grid not ready yet: it will load the current selection itself */ }
+    });
+  }
+
   const api = {
     arrayOf: arrayOf,
+    sameSelection: sameSelection,
     decode: decode,
     encode: encode,
     combine: combine,
 
-    /* "K of N selected" under the toolbar. */
-    countText: function (maskValue, n) {
-      if (!n) return "";
-      const mask = decode(maskValue, n);
-      const k = mask ? count(mask) : 0;
-      return k.toLocaleString("en-US") + " of " + n.toLocaleString("en-US") + " selected";
+    /* "K of N selected" under the toolbar, for a selection from anywhere. */
+    showCount: function (maskValue, n) {
+      showCount(maskValue, n);
+    },
+
+    /* A new selection or filter: every table grid starts again from its first rows (once per
+     * selection: a brush's announceSelection may have done it already). */
+    refreshTables: function (maskValue, _filtered, gridIds) {
+      const ctx = window.dash_clientside.callback_context;
+      const filterChanged = (ctx.triggered || []).some((t) => t.prop_id === "filter.data");
+      refreshTables(maskValue, gridIds, filterChanged);
+    },
+
+    /* A selection made in the browser (a brush), announced at once: the count and the tables'
+     * requests go out now, before Dash dispatches the stores to the other views. */
+    announceSelection: function (value, source, n) {
+      const set = window.dash_clientside.set_props;
+      showCount(value, n);
+      set("selection-mask", { data: value }); // before the tables ask: their requests carry it
+      refreshTables(value, null, true);
+      set("selection-upload", { data: { mask: value, source: source } });
     },
 
     /* A box or lasso selection in any scatter-like graph -> the shared selection.
@@ -168,9 +327,26 @@
       return [value, { mask: value, source: trigger.view }];
     },
 
-    /* The selection and focus shown in every scatter-like graph, as Patch updates.
-     * Unselected points stay visible in grey (the traces' unselected style). */
-    highlightScatter: function (maskValue, focus, n, figures) {
+    /* The selection and focus shown in scatter-like graphs: a highlight canvas over each plot
+     * (scheduleOverlay), one redraw per frame, never a plotly redraw. */
+    highlightScatter: function (maskValue, focus, n, graphIds) {
+      shown.mask = decode(maskValue, n);
+      shown.focus = focus === undefined ? null : focus;
+      (graphIds || []).forEach(function (id) {
+        const root = document.getElementById(stringifyId(id));
+        const gd = root && (root.classList.contains("js-plotly-plot") ? root : root.querySelector(".js-plotly-plot"));
+        if (gd) scheduleOverlay(gd);
+      });
+    },
+
+    /* Redraw a graph's highlight after its points moved (the dynamic projection's frames). */
+    refreshOverlay: function (gd) {
+      scheduleOverlay(gd);
+    },
+
+    /* The selection and focus shown in a scatterplot matrix, as Patch updates of its
+     * selectedpoints (its cells share one WebGL trace; scatter-like views use overlays). */
+    highlightSplom: function (maskValue, focus, n, figures) {
       const mask = decode(maskValue, n);
       return figures.map(function (figure) {
         const patch = new window.dash_clientside.Patch();

@@ -113,9 +113,10 @@ def selection_npy(dataset: Dataset, rows: np.ndarray) -> bytes:
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    # the count is written by the browser's selection code itself (selection.js showCount):
+    # here for selections from the server, at once for brushes (announceSelection)
     app.clientside_callback(
-        ClientsideFunction("latent_dash", "countText"),
-        Output("selection-count", "children"),
+        ClientsideFunction("latent_dash", "showCount"),
         Input("selection-mask", "data"),
         Input("dataset-size", "data"),
     )

@@ -75,7 +75,6 @@ from latent_dash.views.common import (
     visible_rows,
 )
 from latent_dash.views.scatter import (
-    focus_trace,
     point_traces,
     register_hover,
     register_linking,
@@ -158,7 +157,6 @@ def build_figure(
     coords: np.ndarray | None,
     columns: list[str] | None,
     color: str | None,
-    selected: np.ndarray | None = None,
     visible: np.ndarray | None = None,
     revision: str = "",
     note: str | None = None,
@@ -175,8 +173,7 @@ def build_figure(
         rows = np.flatnonzero(np.isfinite(xs) & np.isfinite(ys))
         if visible is not None:
             rows = np.intersect1d(rows, visible)
-    traces = point_traces(dataset, xs, ys, color, selected, rows)
-    figure = go.Figure([*traces, focus_trace()])
+    figure = go.Figure(point_traces(dataset, xs, ys, color, rows))
     x_title, y_title = columns or ("", "")
     scatter_layout(figure, x_title, y_title, revision)
     if note:
@@ -222,7 +219,6 @@ def figure_of(
     dataset: Dataset,
     result: dict | None,
     color: str | None,
-    selected: np.ndarray | None = None,
     visible: np.ndarray | None = None,
     note: str | None = None,
 ) -> go.Figure:
@@ -233,11 +229,9 @@ def figure_of(
         coords, note = None, "The result does not fit this dataset: press Run"
     columns = result["columns"] if result and coords is not None else None
     revision = result["key"] if result and coords is not None else "empty"
-    figure = build_figure(dataset, coords, columns, color, selected, visible, revision, note)
+    figure = build_figure(dataset, coords, columns, color, visible, revision, note)
     if coords is not None and decodable(dataset, result):
         figure.add_trace(click_grid(coords))
-        *points, focus, grid = figure.data
-        figure.data = (*points, grid, focus)  # the focus ring stays the last trace
     return figure
 
 
@@ -725,11 +719,10 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     def draw(result: dict | None, color: str | None, filtered, method: str, selection, *rest):
         config_key, derived = rest
         dataset = dataset_for(menu, config_key, derived)
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
         visible = visible_rows(dataset, filtered)
         label = compute.METHODS[method].label if method in compute.METHODS else "the embedding"
         note = None if result else f"Press Run to compute {label}"
-        return figure_of(dataset, result, color, selected, visible, note)
+        return figure_of(dataset, result, color, visible, note)
 
     @app.callback(
         Output("derived", "data", allow_duplicate=True),

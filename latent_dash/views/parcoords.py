@@ -1,35 +1,36 @@
 """Parallel coordinates: one polyline per sample over the latent dims (and any other columns).
 
-Brushing one or several ranges on any axes selects the samples inside all of them; the ranges
-are evaluated on the server over ALL samples, so the selection is exact even when only a random
-sample of lines is drawn (above MAX_LINES). Axis order and brushes are kept in a per-panel store
-and written back into the figure, so they survive every redraw.
+The lines are drawn in the browser, in 2-D canvases of our own (assets/parallel.js), not by
+plotly's WebGL parcoords: with software WebGL (no GPU, as on most internal servers' clients)
+plotly spent 0.3 s per highlight at 300 lines, 2.8 s at 3,000 and tens of seconds at 10,000,
+and held the page's main thread during every brush (docs/performance.md). The canvas draws
+progressively, a slice of lines per frame, so a brush or a highlight never blocks the page.
+
+Every axis travels once as 16-bit codes (`axis_codes`: 65,535 steps between the column's min
+and max, 0xFFFF for missing values), and a brush is a range of codes. When the codes of all N
+samples fit a budget (`FULL_CODES_LIMIT` values), the browser evaluates a brush over all of them
+at once, so the count and every view's request go out the moment the mouse is released; the
+mask it computes is the one the server computes from the same codes (`brushed_mask`). Above the
+budget only the drawn lines' codes travel and the server evaluates the brush.
 
 What is drawn at large N: a fixed random sample of MAX_LINES lines, plus selected samples the
-sample misses, appended (drawn on top) until min(selection, MAX_SELECTED_LINES) selected lines
-are drawn: all of a small selection, a fixed random subset of a big one (whose share of the
-sample already shows it). When the selection changes, the server sends only those extra lines,
-and only when they change (`add_selected_lines`, about 48 bytes a line at 16 axes: 2,000 lines
-are ~100 kB); the browser appends them to the drawn sample (`mergeLines` in parcoords.js), and
-the caption says what is drawn. A selection above about 20 % of the samples adds nothing: the
-sample already shows 2,000 selected lines. LATENT_DASH_PARCOORDS_LINES and
-LATENT_DASH_PARCOORDS_SELECTED override both limits (tests).
-
-Line colour carries both the colour column and the selection: base colours live in [0.5, 1] of a
-scale whose lower half is grey, and the browser sets unselected lines to 0.
+sample misses, drawn on top, until min(selection, MAX_SELECTED_LINES) selected lines are drawn
+(`add_selected_lines` sends only those lines, when they change). The caption says what is drawn.
+LATENT_DASH_PARCOORDS_LINES, LATENT_DASH_PARCOORDS_SELECTED and LATENT_DASH_PARCOORDS_FULL
+override the limits (tests).
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.colors
-import plotly.graph_objects as go
 from dash import (
     ALL,
     MATCH,
@@ -47,6 +48,7 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
+from latent_dash.selection import encode
 from latent_dash.views.common import (
     column_options,
     dataset_for,
@@ -59,18 +61,17 @@ from latent_dash.views.common import (
 from latent_dash.views.palette import NUMERIC_SCALE, UNSELECTED_COLOR
 
 KIND = "parcoords"
-MAX_DIMS = 60  # plotly's limit for parcoords axes
+MAX_DIMS = 60  # axes at most: more are unreadable in a panel
 MAX_LINES = 10_000  # drawn lines above which a fixed random sample is drawn
 MAX_SELECTED_LINES = 2_000  # selected lines drawn at least (added to the sample when missing)
+FULL_CODES_LIMIT = 8_000_000  # N x axes up to which every sample's codes go to the browser
+MISSING = 0xFFFF  # the code of a missing (NaN) value: never inside a brush
+TOP = 0xFFFE  # the code of a column's maximum
 PLAIN_LINE = "#1f77b4"
 
 
 class ids:
     """Pattern-matching ids: one set of callbacks serves every parcoords panel."""
-
-    @staticmethod
-    def graph(view: str) -> dict[str, str]:
-        return {"kind": KIND, "part": "graph", "view": view}
 
     @staticmethod
     def control(view: str, name: str) -> dict[str, str]:
@@ -83,37 +84,122 @@ class ids:
 
     @staticmethod
     def brush(view: str) -> dict[str, str]:
-        """{"order": [labels], "ranges": {label: [[lo, hi], ...]}}: what the user did."""
+        """{"order": [labels], "ranges": {label: [[lo, hi]] in codes}, "from": who wrote it}:
+        kept so that a redraw (new axes, colour, filter) keeps the order and the brushes."""
         return {"kind": KIND, "part": "brush", "view": view}
 
+    @staticmethod
+    def request(view: str) -> dict[str, str]:
+        """A released brush for the server to evaluate (codes above the browser's budget)."""
+        return {"kind": KIND, "part": "request", "view": view}
 
-def colorscale(color: str | None) -> list[list[Any]]:
-    """Grey below 0.5 (unselected); from 0.5 to 1 the numeric scale, or one plain colour."""
-    grey = [[0.0, UNSELECTED_COLOR], [0.4999, UNSELECTED_COLOR]]
-    if color is None:
-        return [*grey, [0.5, PLAIN_LINE], [1.0, PLAIN_LINE]]
-    scale = plotly.colors.get_colorscale(NUMERIC_SCALE)
-    return grey + [[0.5 + 0.5 * float(stop), c] for stop, c in scale]
+    @staticmethod
+    def plot(view: str) -> dict[str, str]:
+        """The element the browser draws the canvases and axes into."""
+        return {"kind": KIND, "part": "plot", "view": view}
+
+    @staticmethod
+    def data(view: str) -> dict[str, str]:
+        """What the browser draws: codes, rows, colours (`panel_data`)."""
+        return {"kind": KIND, "part": "data", "view": view}
 
 
-def base_colors(dataset: Dataset, color: str | None, rows: np.ndarray) -> np.ndarray:
-    """Each drawn line's colour value in [0.5, 1] (1.0 everywhere without a colour column)."""
-    if color is None:
-        return np.ones(len(rows), dtype=np.float32)
-    values = np.asarray(dataset.column(color))
+# ---------------------------------------------------------------- codes (pure, no dash)
+
+
+class AxisCodes(NamedTuple):
+    """A column as 16-bit codes: value = lo + code * step; MISSING for NaN."""
+
+    codes: np.ndarray
+    lo: float
+    step: float
+    categories: list[str] | None
+
+
+_codes_of: weakref.WeakKeyDictionary[Dataset, dict[str, AxisCodes]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def axis_codes(dataset: Dataset, name: str) -> AxisCodes:
+    """The column `name` as codes, computed once per dataset (text columns: category codes)."""
+    cached = _codes_of.setdefault(dataset, {})
+    if name in cached:
+        return cached[name]
+    values = np.asarray(dataset.column(name))
+    categories = None
     if not np.issubdtype(values.dtype, np.number):
-        values = np.unique(values.astype(str), return_inverse=True)[1]
-    lo, hi = np.nanmin(values), np.nanmax(values)  # over all samples: any rows colour alike
-    values = values[rows].astype(np.float64)
-    scaled = (values - lo) / (hi - lo) if hi > lo else np.ones_like(values)
-    return (0.5 + 0.5 * scaled).astype(np.float32)
+        text, codes = np.unique(values.astype(str), return_inverse=True)
+        categories = text.tolist()
+        values = codes.reshape(-1).astype(np.float64)
+        lo, hi = 0.0, float(max(len(categories) - 1, 0))
+    else:
+        values = values.astype(np.float64)
+        finite = values[np.isfinite(values)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 0.0
+    step = (hi - lo) / TOP if hi > lo else 1.0
+    with np.errstate(invalid="ignore"):
+        scaled = np.rint((values - lo) / step)
+    codes = np.where(np.isfinite(scaled), np.clip(scaled, 0, TOP), MISSING).astype(np.uint16)
+    codes.flags.writeable = False
+    cached[name] = AxisCodes(codes, lo, step, categories)
+    return cached[name]
 
 
-def line_limits() -> tuple[int, int]:
-    """(sample lines, selected lines): MAX_LINES and MAX_SELECTED_LINES, or the environment's."""
+def brushed_mask(dataset: Dataset, ranges: dict[str, list]) -> np.ndarray:
+    """Samples inside the brushed code ranges of every brushed axis (any of an axis' ranges).
+
+    The browser's evaluation (assets/parallel.js `brushMask`) compares the same integer codes,
+    so both agree bit for bit."""
+    mask = np.ones(dataset.n, dtype=bool)
+    for name, intervals in ranges.items():
+        codes = axis_codes(dataset, name).codes
+        if intervals and not isinstance(intervals[0], (list, tuple)):
+            intervals = [intervals]
+        inside = np.zeros(dataset.n, dtype=bool)
+        for lo, hi in intervals:
+            inside |= (codes >= int(lo)) & (codes <= int(hi)) & (codes != MISSING)
+        mask &= inside
+    return mask
+
+
+def color_codes(dataset: Dataset, color: str | None) -> np.ndarray | None:
+    """Each sample's colour as a byte: 0-254 from the column's min to max, 255 when missing."""
+    if color is None:
+        return None
+    codes = axis_codes(dataset, color).codes.astype(np.uint32)
+    return np.where(codes == MISSING, 255, codes * 254 // TOP).astype(np.uint8)
+
+
+def color_table(color: str | None) -> list[str] | None:
+    """The 256 colours of the bytes of `color_codes` (the numeric scale, grey for missing)."""
+    if color is None:
+        return None
+    scale = plotly.colors.get_colorscale(NUMERIC_SCALE)
+    colors = plotly.colors.sample_colorscale(scale, [k / 254 for k in range(255)])
+    return [*colors, UNSELECTED_COLOR]
+
+
+def _typed(array: np.ndarray) -> dict[str, str]:
+    """plotly's typed-array object ({dtype, bdata}), which the browser's arrayOf reads."""
+    kind = {
+        np.dtype(np.int32): "i4",
+        np.dtype(np.uint16): "u2",
+        np.dtype(np.uint8): "u1",
+    }
+    return {
+        "dtype": kind[array.dtype],
+        "bdata": base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii"),
+    }
+
+
+def line_limits() -> tuple[int, int, int]:
+    """(sample lines, selected lines, full-codes budget), or the environment's overrides."""
     return (
         int(os.environ.get("LATENT_DASH_PARCOORDS_LINES") or MAX_LINES),
         int(os.environ.get("LATENT_DASH_PARCOORDS_SELECTED") or MAX_SELECTED_LINES),
+        int(os.environ.get("LATENT_DASH_PARCOORDS_FULL") or FULL_CODES_LIMIT),
     )
 
 
@@ -121,36 +207,73 @@ def lines_drawn(
     dataset: Dataset, selected: np.ndarray | None, visible: np.ndarray | None
 ) -> tuple[np.ndarray, int]:
     """(rows drawn, how many of them are selected lines added to the sample)."""
-    lines, selected_lines = line_limits()
+    lines, selected_lines, _ = line_limits()
     return drawn_with_selection(dataset.n, lines, visible, selected, selected_lines)
 
 
-def axis_values(dataset: Dataset, name: str, rows: np.ndarray) -> np.ndarray:
-    """One axis' values of the given rows, float32 (text columns as category codes)."""
-    values = np.asarray(dataset.column(name))
-    if not np.issubdtype(values.dtype, np.number):
-        values = np.unique(values.astype(str), return_inverse=True)[1]
-    return values[rows].astype(np.float32)
+def default_dims(dataset: Dataset, options: dict[str, Any]) -> list[str]:
+    return list(options.get("dims") or dataset.latent_names[:MAX_DIMS])
 
 
-def _typed(array: np.ndarray) -> dict[str, str]:
-    """plotly's typed-array object ({dtype, bdata}) for a store (arrayOf reads it)."""
-    kind = {np.dtype(np.float32): "f4", np.dtype(np.int32): "i4", np.dtype(np.uint16): "u2"}
+def kept_brush(brush: dict | None, dims: list[str]) -> dict[str, Any]:
+    """The axis order and ranges of `brush` restricted to `dims`, new dims at the end."""
+    brush = brush or {}
+    order = [d for d in brush.get("order", []) if d in dims]
     return {
-        "dtype": kind[array.dtype],
-        "bdata": base64.b64encode(array.tobytes()).decode("ascii"),
+        "order": order + [d for d in dims if d not in order],
+        "ranges": {k: v for k, v in (brush.get("ranges") or {}).items() if k in dims and v},
+        "from": "redraw",
     }
 
 
-def _quantized(values: np.ndarray) -> dict[str, Any]:
-    """Values as 16-bit steps between their min and max (1/65535 of the axis: invisible),
-    half the bytes of float32; the browser maps them back (mergeLines)."""
-    finite = values[np.isfinite(values)]
-    lo = float(finite.min()) if finite.size else 0.0
-    hi = float(finite.max()) if finite.size else 0.0
-    step = (hi - lo) / 65535 or 1.0
-    steps = np.clip(np.round((np.nan_to_num(values, nan=lo) - lo) / step), 0, 65535)
-    return _typed(steps.astype(np.uint16)) | {"lo": lo, "step": step}
+def panel_data(
+    dataset: Dataset,
+    dims: list[str],
+    color: str | None,
+    brush: dict | None = None,
+    visible: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Everything the browser draws, sent once per (dims, colour, filter).
+
+    {"n", "full", "rows" (the fixed sample), "axes": [{label, lo, step, categories, codes}],
+    "color" (bytes) and "colors" (their 256 colours), "order", "ranges", "visible"}. With
+    "full", codes and colours cover all N samples (the browser evaluates brushes); without,
+    only the drawn rows, in their order.
+    """
+    rows, _ = lines_drawn(dataset, None, visible)
+    full = dataset.n * len(dims) <= line_limits()[2]
+    take = slice(None) if full else rows
+    axes = []
+    for name in dims:
+        coded = axis_codes(dataset, name)
+        axes.append(
+            {
+                "label": name,
+                "lo": coded.lo,
+                "step": coded.step,
+                "categories": coded.categories,
+                "codes": _typed(coded.codes[take]),
+            }
+        )
+    colors = color_codes(dataset, color)
+    kept = kept_brush(brush, dims)
+    shown = None
+    if visible is not None and full:
+        mask = np.zeros(dataset.n, dtype=bool)
+        mask[visible] = True
+        shown = encode(mask)
+    return {
+        "n": dataset.n,
+        "full": full,
+        "rows": _typed(rows.astype(np.int32)),
+        "axes": axes,
+        "color": None if colors is None else _typed(colors[take]),
+        "colors": color_table(color),
+        "colorName": color,
+        "order": kept["order"],
+        "ranges": kept["ranges"],
+        "visible": shown,
+    }
 
 
 def selected_lines(
@@ -160,83 +283,18 @@ def selected_lines(
     selected: np.ndarray | None,
     visible: np.ndarray | None,
 ) -> dict[str, Any]:
-    """Only the selected lines added to the sample, for the browser to append (mergeLines).
-
-    {"sample": lines of the sample, "rows", "base" (colour values), "dims": {label: values}};
-    values and colours travel as 16-bit steps (see _quantized): about 48 bytes a line at 16 axes.
-    """
+    """Only the selected lines added to the sample, for the browser to draw on top:
+    {"sample": lines of the sample, "rows", "codes": {label: codes}, "color"}: about 34 bytes
+    a line at 16 axes."""
     rows, extra = lines_drawn(dataset, selected, visible)
     sample, added = len(rows) - extra, rows[len(rows) - extra :]
+    colors = color_codes(dataset, color)
     return {
         "sample": sample,
         "rows": _typed(added.astype(np.int32)),
-        "base": _quantized(base_colors(dataset, color, added)),
-        "dims": {name: _quantized(axis_values(dataset, name, added)) for name in dims},
+        "codes": {name: _typed(axis_codes(dataset, name).codes[added]) for name in dims},
+        "color": None if colors is None else _typed(colors[added]),
     }
-
-
-def default_dims(dataset: Dataset, options: dict[str, Any]) -> list[str]:
-    return list(options.get("dims") or dataset.latent_names[:MAX_DIMS])
-
-
-def build_figure(
-    dataset: Dataset,
-    dims: list[str],
-    color: str | None,
-    brush: dict | None = None,
-    selected: np.ndarray | None = None,
-    visible: np.ndarray | None = None,
-) -> go.Figure:
-    """Parcoords of `dims` (in the brush's order), its ranges, and the selection's colours."""
-    brush = brush or {}
-    order = [d for d in brush.get("order", []) if d in dims]
-    order += [d for d in dims if d not in order]
-    ranges = brush.get("ranges", {})
-    rows, extra = lines_drawn(dataset, selected, visible)
-    base = base_colors(dataset, color, rows)
-    shown = base if selected is None else np.where(selected[rows], base, 0).astype(np.float32)
-    dimensions = []
-    for name in order:
-        dimension = {"label": name, "values": axis_values(dataset, name, rows)}
-        if ranges.get(name):
-            dimension["constraintrange"] = ranges[name]
-        dimensions.append(dimension)
-    trace = go.Parcoords(
-        dimensions=dimensions,
-        customdata=rows.astype(np.int32),
-        meta={"base": base, "sample": len(rows) - extra},
-        line={
-            "color": shown,
-            "colorscale": colorscale(color),
-            "cmin": 0.0,
-            "cmax": 1.0,
-            "showscale": False,
-        },
-        unselected={"line": {"color": UNSELECTED_COLOR, "opacity": 0.15}},
-        labelangle=-20,
-    )
-    figure = go.Figure(trace)
-    figure.update_layout(
-        margin={"l": 40, "r": 40, "t": 60, "b": 20}, uirevision="parcoords", template="plotly_white"
-    )
-    return figure
-
-
-def brushed_mask(dataset: Dataset, ranges: dict[str, list]) -> np.ndarray:
-    """Samples inside the brushed ranges of every brushed axis (any of an axis' ranges)."""
-    mask = np.ones(dataset.n, dtype=bool)
-    for name, intervals in ranges.items():
-        values = np.asarray(dataset.column(name))
-        if not np.issubdtype(values.dtype, np.number):
-            values = np.unique(values.astype(str), return_inverse=True)[1]
-        values = values.astype(np.float32)
-        if intervals and not isinstance(intervals[0], (list, tuple)):
-            intervals = [intervals]
-        inside = np.zeros(dataset.n, dtype=bool)
-        for lo, hi in intervals:
-            inside |= (values >= np.float32(lo)) & (values <= np.float32(hi))
-        mask &= inside
-    return mask
 
 
 def caption(
@@ -259,8 +317,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     notice = None
     if dataset.dims > MAX_DIMS and "dims" not in options:
         notice = dbc.Alert(
-            f"{dataset.dims} latent dims: showing the first {MAX_DIMS} (plotly's limit); choose "
-            "others below",
+            f"{dataset.dims} latent dims: showing the first {MAX_DIMS}; choose others below",
             color="info",
             className="py-1 mb-1",
         )
@@ -293,62 +350,56 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         ],
         className="g-2 view-controls",
     )
-    graph = dcc.Graph(
-        id=ids.graph(view_id),
-        figure=build_figure(dataset, dims, color),
-        className="view-graph",
-        config={"displaylogo": False},
-    )
     return html.Div(
         [
             notice,
             controls,
-            graph,
+            html.Div(id=ids.plot(view_id), className="view-graph parallel-plot"),
             html.Small(
                 caption(dataset, color), id=ids.control(view_id, "caption"), className="text-muted"
             ),
+            dcc.Store(id=ids.data(view_id), data=panel_data(dataset, dims, color)),
             dcc.Store(id=ids.brush(view_id), data={"order": dims, "ranges": {}, "from": "layout"}),
+            dcc.Store(id=ids.request(view_id)),
             dcc.Store(id=ids.control(view_id, "extra"), data=0),  # selected lines added
-            dcc.Store(id=ids.control(view_id, "lines")),  # those lines, for mergeLines
+            dcc.Store(id=ids.control(view_id, "lines")),  # those lines, drawn on top
         ],
         className="view-body",
     )
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
-    # brushing and axis drags, reduced in the browser to order + ranges (never the whole
-    # dimensions list, which holds every value) and written back into the figure
+    # drawing, brushing and axis drags live in the browser (assets/parallel.js); the output
+    # (never changed) is there because Dash calls no-output callbacks only on changes, and the
+    # first data must be drawn too
     app.clientside_callback(
-        ClientsideFunction("latent_dash", "parcoordsEvent"),
-        Output(ids.brush(MATCH), "data"),
-        Output(ids.graph(MATCH), "figure", allow_duplicate=True),
-        Input(ids.graph(MATCH), "restyleData"),
-        State(ids.brush(MATCH), "data"),
-        State(ids.graph(MATCH), "figure"),
-        prevent_initial_call=True,
+        ClientsideFunction("latent_dash", "parallelDraw"),
+        Output(ids.plot(MATCH), "className"),
+        Input(ids.data(MATCH), "data"),
+        State(ids.plot(MATCH), "id"),
     )
     app.clientside_callback(
-        ClientsideFunction("latent_dash", "writeBackBrush"),
-        Output(ids.graph(MATCH), "figure", allow_duplicate=True),
-        Input(ids.brush(MATCH), "data"),
-        State(ids.graph(MATCH), "figure"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction("latent_dash", "highlightParcoords"),
-        Output(ids.graph(ALL), "figure", allow_duplicate=True),
-        Output(ids.brush(ALL), "data", allow_duplicate=True),
+        ClientsideFunction("latent_dash", "parallelHighlight"),
         Input("selection-mask", "data"),
         State("dataset-size", "data"),
-        State(ids.graph(ALL), "figure"),
-        State(ids.brush(ALL), "data"),
+        State(ids.plot(ALL), "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "rememberMode"),
+        Input("selection-mode", "value"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("latent_dash", "parallelLines"),
+        Input(ids.control(MATCH, "lines"), "data"),
+        State(ids.plot(MATCH), "id"),
         prevent_initial_call=True,
     )
 
     @app.callback(
         Output("selection-mask", "data", allow_duplicate=True),
         Output("selection", "data", allow_duplicate=True),
-        Input(ids.brush(ALL), "data"),
+        Input(ids.request(ALL), "data"),
         State("selection", "data"),
         State("selection-mode", "value"),
         State("config-key", "data"),
@@ -357,7 +408,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         prevent_initial_call=True,
     )
     def select_by_brush(brushes: list[dict], current, mode: str, config_key, derived, filtered):
-        """Evaluate a panel's brushed ranges over all samples; combine with the selection."""
+        """Evaluate a brush over all samples when the browser could not (codes above the
+        budget) and combine it with the selection (browser-evaluated brushes are uploads)."""
         trigger = ctx.triggered_id
         if not trigger:
             raise PreventUpdate
@@ -370,8 +422,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             ),
             None,
         )
-        if brush is None or brush.get("from") != "user":
-            raise PreventUpdate  # ranges cleared after another view's selection, or a redraw
+        if not isinstance(brush, dict):
+            raise PreventUpdate
         dataset = dataset_for(menu, config_key, derived)
         ranges = {k: v for k, v in (brush.get("ranges") or {}).items() if v}
         if not ranges:
@@ -381,10 +433,11 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         return new_selection(brushed_mask(dataset, ranges), current, mode, filtered, view)
 
     @app.callback(
-        Output(ids.graph(MATCH), "figure"),
+        Output(ids.data(MATCH), "data"),
         Output(ids.control(MATCH, "caption"), "children"),
         Output(ids.brush(MATCH), "data", allow_duplicate=True),
         Output(ids.control(MATCH, "extra"), "data", allow_duplicate=True),
+        Output(ids.control(MATCH, "lines"), "data", allow_duplicate=True),
         Input(ids.picker(MATCH, "dims", "all"), "value"),
         Input(ids.picker(MATCH, "color", "numeric"), "value"),
         Input("filter", "data"),
@@ -395,21 +448,18 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         prevent_initial_call=True,
     )
     def redraw(dims, color: str | None, filtered, brush: dict, selection, config_key, derived):
+        """New axes, colour or filter: the data again, order and brushes kept."""
         dataset = dataset_for(menu, config_key, derived)
         if not dims:
             raise PreventUpdate
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
         dims = dims[:MAX_DIMS]
-        order = [d for d in brush.get("order", []) if d in dims]
-        kept = {
-            "order": order + [d for d in dims if d not in order],
-            "ranges": {k: v for k, v in brush.get("ranges", {}).items() if k in dims},
-            "from": "redraw",
-        }
+        selected = selection_store.get((selection or {}).get("key"), dataset.n)
         visible = visible_rows(dataset, filtered)
-        figure = build_figure(dataset, dims, color, kept, selected, visible)
+        data = panel_data(dataset, dims, color, brush, visible)
         extra = lines_drawn(dataset, selected, visible)[1]
-        return figure, caption(dataset, color, visible, selected), kept, extra
+        lines = selected_lines(dataset, dims, color, selected, visible) if extra else None
+        kept = kept_brush(brush, dims)
+        return data, caption(dataset, color, visible, selected), kept, extra, lines
 
     @app.callback(
         Output(ids.control(ALL, "lines"), "data"),
@@ -426,8 +476,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     def add_selected_lines(selection, extras, all_dims, colors, filtered, key, derived):
         """The selected lines a panel adds to its sample, when they change (else nothing: the
-        browser already recoloured the drawn lines). Only those lines travel; the browser
-        appends them to the figure (mergeLines), so the sample is never sent again."""
+        browser already recoloured the drawn lines). Only those lines travel."""
         if not extras:
             raise PreventUpdate
         views = [item["id"]["view"] for item in ctx.outputs_list[0]]
@@ -448,13 +497,3 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if all(f is no_update for f in out[0]):
             raise PreventUpdate
         return out
-
-    app.clientside_callback(
-        ClientsideFunction("latent_dash", "mergeLines"),
-        Output(ids.graph(MATCH), "figure", allow_duplicate=True),
-        Input(ids.control(MATCH, "lines"), "data"),
-        State(ids.graph(MATCH), "figure"),
-        State("selection-mask", "data"),
-        State("dataset-size", "data"),
-        prevent_initial_call=True,
-    )

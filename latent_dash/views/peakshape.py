@@ -23,7 +23,6 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
 
-from latent_dash import selection_store
 from latent_dash.compute.peakshape import Slab, slab
 from latent_dash.data import Dataset
 from latent_dash.views.common import (
@@ -33,9 +32,7 @@ from latent_dash.views.common import (
     labelled,
     visible_rows,
 )
-from latent_dash.views.palette import UNSELECTED_COLOR
 from latent_dash.views.scatter import (
-    focus_trace,
     marker_size,
     register_hover,
     register_linking,
@@ -103,17 +100,15 @@ def build_figure(
     focus: int | None,
     function: str,
     dim: str,
-    selected: np.ndarray | None = None,
 ) -> go.Figure:
-    """Function against dim for the slab's samples (farthest drawn first), focus ringed last."""
-    ring = focus_trace()
+    """Function against dim for the slab's samples (farthest drawn first); the browser's
+    highlight canvas rings the focus, as in every scatter-like view."""
     traces: list[go.Scattergl] = []
     if result is not None and focus is not None:
         order = np.argsort(-result.distances, kind="stable")  # nearest on top
         rows = result.rows[order]
         xs = np.asarray(dataset.column(dim), dtype=np.float32)
         ys = np.asarray(dataset.column(function), dtype=np.float32)
-        points = None if selected is None else np.flatnonzero(selected[rows])
         radius = max(result.radius, 1e-12)
         traces.append(
             go.Scattergl(
@@ -133,13 +128,11 @@ def build_figure(
                     "showscale": True,
                     "colorbar": {"title": {"text": "distance"}, "thickness": 12},
                 },
-                selectedpoints=points,
-                unselected={"marker": {"color": UNSELECTED_COLOR, "opacity": 0.5}},
+                selected={"marker": {"opacity": 1}},
+                unselected={"marker": {"opacity": 1}},
             )
         )
-        ring.x = [float(xs[focus])]  # one point: a plain list, as the browser's ring update
-        ring.y = [float(ys[focus])]
-    figure = scatter_layout(go.Figure([*traces, ring]), dim, function, f"{dim}|{function}|{focus}")
+    figure = scatter_layout(go.Figure(traces), dim, function, f"{dim}|{function}|{focus}")
     if not traces:  # no focus yet: say so where the points will be, not on empty axes
         figure.add_annotation(
             text="Click a sample in any view: its peak shape is drawn here.",
@@ -262,9 +255,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         scaled = bool(standardise)
         visible = visible_rows(dataset, filtered)
         result = slab_of(dataset, focus, dim, fraction, scaled, visible)
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
         m = dataset.n if visible is None else len(visible)
-        figure = build_figure(dataset, result, focus, function, dim, selected)
+        figure = build_figure(dataset, result, focus, function, dim)
         return figure, count_text(result, dataset.file_row(focus), dim, fraction, scaled, m)
 
     register_hover(

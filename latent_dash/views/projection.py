@@ -45,7 +45,6 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
 from latent_dash.compute import projection as compute
 from latent_dash.data import Dataset
 from latent_dash.views.common import (
@@ -58,7 +57,6 @@ from latent_dash.views.common import (
     visible_rows,
 )
 from latent_dash.views.scatter import (
-    focus_trace,
     point_traces,
     register_hover,
     register_linking,
@@ -170,12 +168,11 @@ def build_figure(
     basis: dict[str, Any],
     rows: np.ndarray,
     color: str | None,
-    selected: np.ndarray | None = None,
 ) -> go.Figure:
     if color is not None and color not in {c.name for c in dataset.columns}:
         color = None
     xs, ys = project(dataset, rows, np.asarray(basis["basis"]))
-    figure = go.Figure([*point_traces(dataset, xs, ys, color, selected, rows), focus_trace()])
+    figure = go.Figure(point_traces(dataset, xs, ys, color, rows))
     scatter_layout(figure, *basis["titles"], revision="projection")
     figure.update_layout(meta={"basis": basis["basis"]})
     return figure
@@ -379,8 +376,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             status = html.Span(str(error), className="text-danger")
         limit = int((settings or {}).get("limit", MAX_POINTS))
         rows = drawn_rows(dataset.n, limit, visible)
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
-        figure = build_figure(dataset, basis, rows, color, selected)
+        figure = build_figure(dataset, basis, rows, color)
         duration = int((latent or {}).get("duration", DURATION_MS))
         return (
             figure,

@@ -24,7 +24,6 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
 
-from latent_dash import selection_store
 from latent_dash.data import Dataset
 from latent_dash.views.common import (
     column_options,
@@ -36,9 +35,7 @@ from latent_dash.views.common import (
 )
 from latent_dash.views.palette import (
     CATEGORY_COLORS,
-    FOCUS_COLOR,
     NUMERIC_SCALE,
-    UNSELECTED_COLOR,
 )
 
 KIND = "scatter"
@@ -80,9 +77,10 @@ def marker_size(n: int) -> int:
     return 7 if n <= 2_000 else 5 if n <= 20_000 else 3
 
 
-def _trace(xs, ys, rows, marker: dict, name: str | None, selected) -> go.Scattergl:
-    """One WebGL trace of the given rows; unselected points stay visible in grey."""
-    points = None if selected is None else np.flatnonzero(selected[rows])
+def _trace(xs, ys, rows, marker: dict, name: str | None) -> go.Scattergl:
+    """One WebGL trace of the given rows. The selection is not part of the figure: a highlight
+    canvas over the plot shows it (assets/selection.js), so plotly's own selection styles are
+    made the same as the plain one (a box drawn here must not dim points a second time)."""
     return go.Scattergl(
         x=xs[rows],
         y=ys[rows],
@@ -92,21 +90,8 @@ def _trace(xs, ys, rows, marker: dict, name: str | None, selected) -> go.Scatter
         showlegend=name is not None,
         marker=marker,
         hoverinfo="none",
-        selectedpoints=points,
-        unselected={"marker": {"color": UNSELECTED_COLOR, "opacity": 0.5}},
-    )
-
-
-def focus_trace() -> go.Scattergl:
-    """An empty overlay that the browser moves onto the focus sample."""
-    return go.Scattergl(
-        x=[],
-        y=[],
-        mode="markers",
-        meta="focus",
-        showlegend=False,
-        hoverinfo="skip",
-        marker={"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": FOCUS_COLOR}},
+        selected={"marker": {"opacity": 1}},
+        unselected={"marker": {"opacity": 1}},
     )
 
 
@@ -115,7 +100,6 @@ def point_traces(
     xs: np.ndarray,
     ys: np.ndarray,
     color: str | None,
-    selected: np.ndarray | None = None,
     visible: np.ndarray | None = None,
 ) -> list[go.Scattergl]:
     """The point traces of a scatter-like view of (xs, ys) coloured by a dataset column.
@@ -127,7 +111,7 @@ def point_traces(
     info = {c.name: c for c in dataset.columns}
     if color is None:
         return [
-            _trace(xs, ys, everything, {"size": size, "color": CATEGORY_COLORS[0]}, None, selected)
+            _trace(xs, ys, everything, {"size": size, "color": CATEGORY_COLORS[0]}, None)
         ]
     values = dataset.column(color)
     if info[color].categorical:
@@ -143,7 +127,6 @@ def point_traces(
                         "color": CATEGORY_COLORS[i % len(CATEGORY_COLORS)],
                     },
                     str(category),
-                    selected,
                 )
                 for i, category in enumerate(categories)
             ]
@@ -155,7 +138,7 @@ def point_traces(
         "showscale": True,
         "colorbar": {"title": {"text": color}, "thickness": 12},
     }
-    return [_trace(xs, ys, everything, marker, None, selected)]
+    return [_trace(xs, ys, everything, marker, None)]
 
 
 def category_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -221,14 +204,12 @@ def build_figure(
     x: str,
     y: str,
     color: str | None = None,
-    selected: np.ndarray | None = None,
     visible: np.ndarray | None = None,
 ) -> go.Figure:
     """The scatter figure of columns x and y, coloured by `color` (numeric or categorical)."""
     xs = np.asarray(dataset.column(x), dtype=np.float32)
     ys = np.asarray(dataset.column(y), dtype=np.float32)
-    traces = point_traces(dataset, xs, ys, color, selected, visible)
-    figure = go.Figure([*traces, focus_trace()])
+    figure = go.Figure(point_traces(dataset, xs, ys, color, visible))
     return scatter_layout(figure, x, y, f"{x}|{y}")
 
 
@@ -270,11 +251,14 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div([pickers, graph, *hover], className="view-body")
 
 
-def register_linking(app: Dash, graph_id: dict[str, Any]) -> None:
-    """Selection, highlight, focus and hover for every graph matching `graph_id` (one kind).
+def register_linking(app: Dash, graph_id: dict[str, Any], highlight: str = "overlay") -> None:
+    """Selection, highlight and focus for every graph matching `graph_id` (one kind, ALL).
 
-    Shared by all scatter-like kinds (scatter, embedding): their traces carry sample indices in
-    customdata and end with a focus overlay.
+    Shared by all scatter-like kinds (scatter, embedding, projection, peak shape): their traces
+    carry sample indices in customdata. The selection and focus are drawn on a canvas over each
+    plot (`highlightScatter`): a highlight never redraws plotly's points, and the callback
+    returns at once, so the count and the server views never wait behind it. The scatterplot
+    matrix (`highlight="splom"`) patches its traces' selectedpoints instead.
     """
     app.clientside_callback(
         ClientsideFunction("latent_dash", "fromPlotSelection"),
@@ -287,15 +271,25 @@ def register_linking(app: Dash, graph_id: dict[str, Any]) -> None:
         State("dataset-size", "data"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("latent_dash", "highlightScatter"),
-        Output(graph_id, "figure", allow_duplicate=True),
-        Input("selection-mask", "data"),
-        Input("focus", "data"),
-        State("dataset-size", "data"),
-        State(graph_id, "figure"),
-        prevent_initial_call=True,
-    )
+    if highlight == "splom":
+        app.clientside_callback(
+            ClientsideFunction("latent_dash", "highlightSplom"),
+            Output(graph_id, "figure", allow_duplicate=True),
+            Input("selection-mask", "data"),
+            Input("focus", "data"),
+            State("dataset-size", "data"),
+            State(graph_id, "figure"),
+            prevent_initial_call=True,
+        )
+    else:
+        app.clientside_callback(
+            ClientsideFunction("latent_dash", "highlightScatter"),
+            Input("selection-mask", "data"),
+            Input("focus", "data"),
+            State("dataset-size", "data"),
+            State(graph_id, "id"),
+            prevent_initial_call=True,
+        )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "focusFromClick"),
         Output("focus", "data", allow_duplicate=True),
@@ -315,16 +309,14 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.control(MATCH, "y"), "value"),
         Input(ids.control(MATCH, "color"), "value"),
         Input("filter", "data"),
-        State("selection", "data"),
         State("config-key", "data"),
         State("derived", "data"),
         prevent_initial_call=True,
     )
-    def redraw(x, y, color, filtered: dict | None, selection, config_key: str, derived):
-        """Rebuild on a picker or filter change, keeping the current selection shown."""
+    def redraw(x, y, color, filtered: dict | None, config_key: str, derived):
+        """Rebuild on a picker or filter change (the highlight canvas keeps the selection)."""
         dataset = dataset_for(menu, config_key, derived)
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
-        return build_figure(dataset, x, y, color, selected, visible_rows(dataset, filtered))
+        return build_figure(dataset, x, y, color, visible_rows(dataset, filtered))
 
     register_hover(
         app,

@@ -175,7 +175,7 @@ def note_text(dataset: Dataset, visible: np.ndarray | None = None) -> str:
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
-    register_linking(app, ids.graph(ALL))
+    register_linking(app, ids.graph(ALL), highlight="splom")
 
     @app.callback(
         Output(ids.graph(MATCH), "figure"),

@@ -7,9 +7,10 @@ the server over the dataset arrays (stable numpy sorts on integer ranks of each 
 order of a (selection, sort) pair is cached, so scrolling only slices it.
 
 Rows are the selected samples that the page's `filter` shows (all visible ones without a
-selection). When the shared `selection` or `filter` changes, a clientside callback scrolls the
-grid to the top and purges its block cache (`api.purgeInfiniteCache()`), which makes AG Grid ask
-again for the visible block, now answered from the new selection. Clicking a row sets `focus`;
+selection). The table follows the browser's `selection-mask` itself, not the key of the server's
+copy: when it or the `filter` changes, a clientside callback scrolls the grid to the top and
+purges its block cache (`api.purgeInfiniteCache()`), and AG Grid's next request carries the mask,
+so the first rows of a new selection are one round trip away, not two. Clicking a row sets `focus`;
 the focus row carries the class `table-focus` (a rowClassRule against the grid's
 `context.focus`, which a clientside callback sets and then redraws the rendered rows), whichever
 view set the focus. The caption is drawn on the server (with a filter, the count of selected
@@ -30,11 +31,12 @@ from typing import Any
 import dash_ag_grid as dag
 import numpy as np
 import pandas as pd
-from dash import ALL, MATCH, Dash, Input, Output, State, html
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Column, Dataset
+from latent_dash.selection import decode, mask_key
 from latent_dash.views.common import SOURCE_LABELS, dataset_for
 
 KIND = "table"
@@ -178,11 +180,13 @@ def listed_mask(
     dataset: Dataset, selection: dict | None, filtered: dict | None
 ) -> tuple[np.ndarray | None, str | None]:
     """The samples the table lists, the selected ones the page's filter shows (None: all), and
-    a key naming that set (None: all) for the order cache."""
-    selection_key = (selection or {}).get("key")
-    mask = selection_store.get(selection_key, dataset.n)
-    if mask is None:
-        selection_key = None  # unknown or stale key: list every sample
+    a key naming that set (None: all) for the order cache. `selection` is the page's
+    `selection-mask` (an encoded mask)."""
+    try:
+        mask = decode(selection, dataset.n)
+    except (ValueError, TypeError, KeyError):
+        mask = None  # a value from before a config switch: list every sample
+    selection_key = None if mask is None else mask_key(mask)
     filter_key = (filtered or {}).get("key")
     shown = selection_store.get(filter_key, dataset.n)
     if shown is None:
@@ -279,20 +283,6 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
 
 # ---------------------------------------------------------------- callbacks
 
-# Scroll to the top and drop every cached block: AG Grid asks again for the visible rows
-# (after a new selection or filter).
-REFRESH_JS = """
-function (selection, filtered, gridIds) {
-    (gridIds || []).forEach(function (id) {
-        try {
-            const api = dash_ag_grid.getApi(id);
-            api.ensureIndexVisible(0, "top");
-            api.purgeInfiniteCache();
-        } catch (e) { /* grid not ready yet: it will load the current selection itself */ }
-    });
-}
-"""
-
 # The focus sample's row gets the class "table-focus" (rowClassRules read context.focus); only
 # the rows of the old and the new focus are redrawn.
 HIGHLIGHT_JS = """
@@ -350,7 +340,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.grid(MATCH), "getRowsResponse"),
         Input(ids.grid(MATCH), "getRowsRequest"),
-        State("selection", "data"),
+        State("selection-mask", "data"),
         State("filter", "data"),
         State("config-key", "data"),
         prevent_initial_call=True,
@@ -368,9 +358,10 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         rows, total = row_block(dataset, None, sort_model, start, end, order=order)
         return {"rowData": rows, "rowCount": total}
 
+    # scroll to the top and drop every cached block: AG Grid asks again for the visible rows
     app.clientside_callback(
-        REFRESH_JS,
-        Input("selection", "data"),
+        ClientsideFunction("latent_dash", "refreshTables"),
+        Input("selection-mask", "data"),
         Input("filter", "data"),
         State(ids.grid(ALL), "id"),
         prevent_initial_call=True,
@@ -390,7 +381,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.caption(ALL), "children"),
-        Input("selection", "data"),
+        Input("selection-mask", "data"),
         Input("focus", "data"),
         Input("filter", "data"),
         State(ids.caption(ALL), "id"),
@@ -401,7 +392,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if not caption_ids:
             raise PreventUpdate
         dataset = dataset_for(menu, config_key)
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
+        selected, _ = listed_mask(dataset, selection, None)
         shown = selection_store.get((filtered or {}).get("key"), dataset.n)
         if selected is not None and shown is not None:
             selected = selected & shown

@@ -78,34 +78,40 @@ def axis_titles(dash_duo, panel: str) -> list[str]:
     return [e.text for e in dash_duo.find_elements(f"{panel} .axis-title")]
 
 
+# what the highlight canvas over a scatter-like plot last drew (assets/selection.js
+# drawOverlay); a scatterplot matrix shows the selection as its traces' selectedpoints
 SCATTER_SELECTED_JS = """
 const lib = window.dash_clientside.latent_dash;
 const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const shown = gd && gd.__ldShown;
+if (shown) return shown.selected ? shown.selected.slice().sort((a, b) => a - b) : null;
 let out = [];
 let any = false;
-gd.data.forEach(function (t) {
-  if (t.meta === 'focus' || t.meta === 'grid') return;  // overlays, not samples
+(gd ? gd.data : []).forEach(function (t) {
+  if (t.type !== 'splom' || t.meta === 'focus') return;
   const idx = lib.arrayOf(t.customdata);
   if (t.selectedpoints === null || t.selectedpoints === undefined) return;
   any = true;
-  for (const j of lib.arrayOf(t.selectedpoints)) out.push(idx[j]);  // typed when server-drawn
+  for (const j of lib.arrayOf(t.selectedpoints)) out.push(idx[j]);
 });
 return any ? out.sort((a, b) => a - b) : null;
 """
 
-PARCOORDS_STATE_JS = """
-const lib = window.dash_clientside.latent_dash;
+SCATTER_RING_JS = """
 const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
-const t = gd.data[0];
-const rows = lib.arrayOf(t.customdata);
-const color = lib.arrayOf(t.line.color);
-const highlighted = [];
-for (let j = 0; j < rows.length; j++) if (color[j] > 0) highlighted.push(rows[j]);
-return {
-  order: t.dimensions.map((d) => d.label),
-  ranges: t.dimensions.map((d) => d.constraintrange || null),
-  highlighted: highlighted.sort((a, b) => a - b),
-};
+const shown = gd && gd.__ldShown;
+return shown && shown.ring ? shown.ring : null;
+"""
+
+SCATTER_FOCUS_JS = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const shown = gd && gd.__ldShown;
+return shown ? shown.focus : null;
+"""
+
+PARCOORDS_STATE_JS = """
+const root = document.querySelector(arguments[0] + ' .pc-root');
+return root && root.__parallel && root.__parallel.data ? root.__parallel.state() : null;
 """
 
 
@@ -114,9 +120,22 @@ def scatter_selected(dash_duo, panel: str) -> list[int] | None:
     return dash_duo.driver.execute_script(SCATTER_SELECTED_JS, panel)
 
 
+def scatter_focus(dash_duo, panel: str) -> int | None:
+    """The sample a scatter panel rings as the focus (None: none)."""
+    return dash_duo.driver.execute_script(SCATTER_FOCUS_JS, panel)
+
+
+def scatter_ring(dash_duo, panel: str) -> list[float] | None:
+    """Where the focus ring is drawn, in pixels from the plot's top-left (None: no ring)."""
+    return dash_duo.driver.execute_script(SCATTER_RING_JS, panel)
+
+
 def parcoords_state(dash_duo, panel: str) -> dict:
-    """Axis order, brushed ranges and the samples drawn in colour (not grey)."""
-    return dash_duo.driver.execute_script(PARCOORDS_STATE_JS, panel)
+    """Axis order, brushed ranges (codes, and value bounds: `values`), the samples drawn in
+    colour (not grey), the lines drawn and the fixed sample's rows (assets/parallel.js)."""
+    return dash_duo.driver.execute_script(PARCOORDS_STATE_JS, panel) or {
+        "order": [], "ranges": [], "values": [], "highlighted": [], "drawn": 0, "rows": []
+    }
 
 
 def count_text(dash_duo) -> str:

@@ -18,6 +18,9 @@ from tests.browser.helpers import (
     drag_axis,
     parcoords_state,
     pick,
+    point_position,
+    scatter_focus,
+    scatter_ring,
     scatter_selected,
     serve,
     wait_until,
@@ -30,18 +33,15 @@ SC = ".view-scatter"
 
 
 def expected_from_ranges(config: Path, state: dict) -> list[int]:
-    """The samples inside every brushed range, computed independently of the app."""
+    """The samples inside every brushed range, computed independently of the app: from the
+    value bounds of each brush (its first and last 16-bit step, widened by half a step)."""
     _, dataset = open_config(config)
     mask = np.ones(dataset.n, dtype=bool)
-    for label, ranges in zip(state["order"], state["ranges"], strict=True):
-        if ranges is None:
+    for label, bounds in zip(state["order"], state["values"], strict=True):
+        if bounds is None:
             continue
-        ranges = ranges if isinstance(ranges[0], list) else [ranges]
-        values = dataset.column(label).astype(np.float32)
-        inside = np.zeros(dataset.n, dtype=bool)
-        for lo, hi in ranges:
-            inside |= (values >= np.float32(lo)) & (values <= np.float32(hi))
-        mask &= inside
+        values = np.asarray(dataset.column(label), dtype=np.float64)
+        mask &= (values >= bounds[0]) & (values <= bounds[1])
     return np.flatnonzero(mask).tolist()
 
 
@@ -248,12 +248,10 @@ def test_hover_card_and_click_focus(dash_duo, small_config: Path):
     from selenium.webdriver.common.action_chains import ActionChains
 
     ActionChains(dash_duo.driver).click().perform()
-    ring = (
-        "const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');"
-        "const f = gd.data.find((t) => t.meta === 'focus'); return Array.from(f.x || []);"
-    )
-    x = wait_until(lambda: dash_duo.driver.execute_script(ring, SC))
-    assert x == [pytest.approx(float(dataset.column("z0")[17]), rel=1e-5)]
+    assert wait_until(lambda: scatter_focus(dash_duo, SC) == 17)
+    ring = scatter_ring(dash_duo, SC)
+    point = point_position(dash_duo, SC, 17)
+    assert ring == [pytest.approx(point[0], abs=0.5), pytest.approx(point[1], abs=0.5)]
 
 
 def test_export_with_dropped_rows_joins_back_to_the_files(dash_duo, tmp_path: Path):
@@ -279,7 +277,8 @@ def test_export_with_dropped_rows_joins_back_to_the_files(dash_duo, tmp_path: Pa
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download)}
     )
     serve(dash_duo, create_app(config))
-    dash_duo.wait_for_element(f"{PC} .js-plotly-plot")
+    dash_duo.wait_for_text_to_equal("#selection-count", "0 of 116 selected")
+    dash_duo.wait_for_element(f"{PC} .axis-brush rect.background")
     brush_axis(dash_duo, PC, 0, 0.1, 0.8)
     state = wait_until(lambda: (s := parcoords_state(dash_duo, PC))["ranges"][0] and s)
     _, dataset = open_config(config)

@@ -463,6 +463,7 @@ class Explorer:
             text = re.sub(work + r"/[^\s:,()]*: ", "", text)  # "<file>: message" -> "message"
             text = re.sub(work + r"/[^\s:,()]*", "the array", text)
             text = re.sub(r"\b(latent|images|params|metadata)\.(npy|parquet)\b", "the array", text)
+            text = re.sub(r" in \S*the array\b", "", text)  # "has 9 rows in <file>": no file
             text = re.sub(r"under dataset\.(\w+)\.columns", r"in the \1 table", text)
             text = text.replace("add image_shape: ", "pass image_shape=")
             if alias:
@@ -494,14 +495,17 @@ class Explorer:
             return self._source
         raise RuntimeError("nothing to show yet: call vis.add_data(latent, ...) first")
 
-    def _on_selection(self, config_key: str, mask: np.ndarray | None) -> None:
-        indices = np.zeros(0, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+    def _on_selection(self, config_key: str, rows: np.ndarray | None) -> None:
+        indices = np.zeros(0, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
         with self._lock:
             self._selection = (config_key, indices)
 
     @property
     def selection(self) -> np.ndarray:
         """Indices (int64, ascending) of the samples selected in the running app; empty if none.
+
+        They index the arrays given to add_data (rows dropped for NaN values are never among
+        them), so `latent[vis.selection]` is the selected samples.
 
         The page reports every selection it registers (box, lasso, brush, clear) to this process
         through create_app's `on_selection` hook; the last one is kept here. It is single-user,

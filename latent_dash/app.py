@@ -27,8 +27,8 @@ from latent_dash.auth import (
     register_authentication,
 )
 from latent_dash.config import config_title, is_compare
-from latent_dash.data import Dataset, open_compare, open_config
-from latent_dash.errors import ConfigError
+from latent_dash.data import Dataset, open_compare, open_config, with_data_problems
+from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.hardening import register_hardening
 from latent_dash.menu import config_menu
 from latent_dash.routes import register_routes
@@ -67,15 +67,50 @@ def summary(dataset: Dataset) -> str:
     return f"{dataset.name}: " + " · ".join(parts)
 
 
+def failed(path: Path, error: ConfigError) -> tuple[list, str, None]:
+    """The page of a config that cannot be shown: its problems, and a header saying so."""
+    title = config_title(path)
+    count = len(error.problems)
+    line = f"{title}: cannot be shown ({count} problem{'s' if count != 1 else ''}, below)"
+    return [error_panel(error, title, path.parent)], line, None
+
+
 def render_config(path: Path) -> tuple[list, str, int | None]:
-    """The workspace (messages and view grid), header summary and N for one config."""
-    if is_compare(path):
-        return render_comparison(path)
+    """The workspace (messages and view grid), header summary and N for one config.
+
+    Never raises: a config's problems, and any unexpected failure while reading its data or
+    drawing its views, become a message in the page (the details go to the terminal)."""
+    try:
+        return (render_comparison if is_compare(path) else render_plain)(path)
+    except Exception as exc:  # a bug or a file nobody foresaw: a message, never a blank page
+        log.exception("config %s cannot be shown", path)
+        problem = Problem(
+            str(path),
+            "",
+            f"unexpected error while loading it: {type(exc).__name__}: {exc}",
+            "the terminal running latent-dash shows the details; please report them",
+        )
+        return failed(path, ConfigError([problem]))
+
+
+def unknown_config(asked: str, menu: dict[str, Path]) -> list:
+    """The page of a `?config=` that names no config of the menu (instead of another one)."""
+    problem = Problem(
+        "the address bar",
+        f"?config={asked}",
+        f"no config named {asked!r} in this server's menu{did_you_mean(asked, menu)}",
+        f"choose one in the menu ({', '.join(menu)}), or add {asked}.yaml to the configs' folder",
+    )
+    return [error_panel(ConfigError([problem]), f"Config {asked!r}", Path("."))]
+
+
+def render_plain(path: Path) -> tuple[list, str, int | None]:
     try:
         loaded, dataset = open_config(path)
     except ConfigError as error:
+        error = with_data_problems(path, error)
         log.error("config %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path), path.parent)], "config error", None
+        return failed(path, error)
     for warning in dataset.warnings:
         log.warning("%s: %s", path, warning)
     description = loaded.config.description
@@ -94,7 +129,7 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
         loaded, datasets = open_compare(path)
     except ConfigError as error:
         log.error("comparison %s cannot be shown:\n%s", path, error)
-        return [error_panel(error, config_title(path), path.parent)], "config error", None
+        return failed(path, error)
     titles = [config_title(member) for member in loaded.members]
     warnings = [f"{t}: {w}" for t, d in zip(titles, datasets, strict=True) for w in d.warnings]
     for warning in warnings:
@@ -127,8 +162,13 @@ def _title_at(path: Path, stamp: int) -> str:
     return config_title(path)
 
 
+def menu_options(menu: dict[str, Path], keys: list[str]) -> list[dict[str, str]]:
+    """The config menu's entries (the user's keys): each config's title, its key as value."""
+    return [{"label": menu_title(menu[key]), "value": key} for key in keys]
+
+
 def _header(menu: dict[str, Path], keys: list[str], default_key: str | None) -> dbc.Navbar:
-    options = [{"label": menu_title(menu[key]), "value": key} for key in keys]
+    options = menu_options(menu, keys)
     return dbc.Navbar(
         dbc.Container(
             [
@@ -151,9 +191,10 @@ SelectionHook = Callable[[str, np.ndarray | None], None]
 
 
 def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHook) -> None:
-    """Call `on_selection(config_key, mask)` with every selection the page registers.
+    """Call `on_selection(config_key, rows)` with every selection the page registers.
 
-    `mask` is the (N,) bool mask, or None once the selection is cleared or the config switched.
+    `rows` are the selected samples' rows in the user's files (int64, ascending; NaN rows
+    dropped at load have none), or None once the selection is cleared or the config switched.
     """
 
     @app.callback(
@@ -161,11 +202,11 @@ def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHoo
     )
     def report_selection(selection: dict | None, config_key: str | None) -> None:
         try:
-            n = dataset_for(menu, config_key).n
+            dataset = dataset_for(menu, config_key)
         except (ConfigError, PreventUpdate):
             return
-        mask = selection_store.get(selection.get("key"), n) if selection else None
-        on_selection(config_key, mask)
+        mask = selection_store.get(selection.get("key"), dataset.n) if selection else None
+        on_selection(config_key, None if mask is None else dataset.file_rows(np.flatnonzero(mask)))
 
 
 def page_layout(menu: dict[str, Path], default_key: str, user: User) -> html.Div:
@@ -226,6 +267,7 @@ def create_app(
     frame policy so that a notebook (another origin) can show the page.
     """
     config = Path(config).resolve()
+    storage.use_config_folder(config.parent)  # before the background manager opens its cache
     menu = config_menu(config)
     default_key = config.stem
     auth = AuthSettings.from_env() if auth is None else auth
@@ -244,6 +286,7 @@ def create_app(
         Output("config-key", "data"),
         Output("dataset-size", "data"),
         Output("config-menu", "value"),
+        Output("config-menu", "options"),
         Output("url", "search"),
         Output("selection-mask", "data"),
         Output("selection", "data"),
@@ -266,19 +309,33 @@ def create_app(
         store again would make every view that listens to it redraw for nothing. A config of
         the same number of samples keeps the selection and the focus: models of the same
         samples are compared by switching between them (row i is sample i in each).
+
+        The menu is rescanned first (a config added since the server started is found), and
+        an address naming no config says so instead of showing another one.
         """
+        menu.rescan()
         user = current_user()
+        keys = visible_keys(menu, user)
+        options = menu_options(menu, keys)
+        asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
+        key: str | None = first_visible(menu, user, default_key)
         if ctx.triggered_id == "config-menu" and chosen in menu:
             key = chosen  # latent_dash.access refused the request if the user may not open it
-        else:
-            asked = parse_qs((search or "").lstrip("?")).get("config", [None])[0]
-            key = asked if asked in menu else first_visible(menu, user, default_key)
-        if key is None:
+        elif asked is not None:
+            key = asked if asked in keys else None
+        if key is None and asked is None:
             empty = [None, None, None, None, {}]
-            return no_config_panel(user.name), "", None, None, None, no_update, *empty
-        workspace, line, n = render_config(menu[key])
-        new_search = "?" + urlencode({"config": key})
-        search_out = new_search if new_search != search else no_update
+            return no_config_panel(user.name), "", None, None, None, options, no_update, *empty
+        if key is None:
+            log.error("?config=%s names no config of the menu (%s)", asked, ", ".join(keys))
+            visible = {k: menu[k] for k in keys}  # never name a config the user may not open
+            workspace, n = unknown_config(str(asked), visible), None
+            line = f"unknown config {asked!r}"
+            search_out = no_update  # the address keeps what was asked
+        else:
+            workspace, line, n = render_config(menu[key])
+            new_search = "?" + urlencode({"config": key})
+            search_out = new_search if new_search != search else no_update
         empty = (None, None, None, None, {})
         resets = [
             e if value not in (None, {}) else no_update
@@ -286,7 +343,7 @@ def create_app(
         ]
         if n is not None and n == size:
             resets[:3] = [no_update] * 3  # selection mask, selection and focus carry over
-        return workspace, line, key, n, key, search_out, *resets
+        return workspace, line, key, n, key, options, search_out, *resets
 
     register_authentication(app, auth)  # first: who asks, then what they may see
     register_access(app, menu)

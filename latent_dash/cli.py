@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from latent_dash import storage
 from latent_dash.auth import AuthSettings, exposure_warning, parse_users, user_line
 from latent_dash.config import ComparisonOptions, ViewSpec, is_compare, parse_config
-from latent_dash.data import Dataset, open_compare, open_config
+from latent_dash.data import Dataset, open_compare, open_config, with_data_problems
 from latent_dash.errors import ConfigError
 from latent_dash.menu import compare_members
 
@@ -48,6 +49,7 @@ def missing_demos(configs: list[Path]) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     from latent_dash.app import create_app
     from latent_dash.config import list_configs
+    from latent_dash.routes import cache_writable
 
     config = Path(args.config)
     if not config.is_file():
@@ -79,6 +81,13 @@ def _run(args: argparse.Namespace) -> int:
     elif auth.enabled:
         print(f"Sign-in: {auth.mode}")
     app = create_app(config, auth=auth)
+    print(storage.describe_cache(), file=sys.stderr)
+    if not cache_writable(storage.cache_dir()):
+        print(
+            f"WARNING {storage.cache_dir()} cannot be written: selections and results cannot be "
+            f"kept. Fix: set {storage.CACHE_ENV} to a writable folder",
+            file=sys.stderr,
+        )
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 
@@ -98,7 +107,10 @@ def _report(path: Path) -> bool:
             print(f"OK {path}: {compared.title}: compares {models} over {datasets[0].n:,} samples")
             _print_access(compared.config.access)
             return True
-        loaded, dataset = open_config(path)
+        try:
+            loaded, dataset = open_config(path)
+        except ConfigError as error:
+            raise with_data_problems(path, error) from None
     except ConfigError as error:
         _print_problems(str(path), error)
         return False
@@ -139,6 +151,7 @@ def _precompute(args: argparse.Namespace) -> int:
     embeddings their embedding views name, and a comparison page's metrics."""
     ok = True
     for path in map(Path, args.configs):
+        storage.use_config_folder(path.resolve().parent)  # the cache the server of it reads
         if not _report(path):
             ok = False
             continue
@@ -150,6 +163,7 @@ def _precompute(args: argparse.Namespace) -> int:
         else:
             loaded, dataset = open_config(path)
             ok &= _precompute_embeddings(loaded.views, dataset)
+        print(f"  {storage.describe_cache()}")
     return 0 if ok else 1
 
 

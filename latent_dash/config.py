@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from latent_dash.errors import ConfigError, Problem
+from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.kinds import KINDS, canonical_kind, options_model
 
 
@@ -206,10 +207,32 @@ def _key(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not str(p).startswith(("function-", "str", "dict")))
 
 
-def _fix_for(error: dict[str, Any]) -> str:
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds (through `X | None`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, UnionType):
+        for arg in get_args(annotation):
+            if (model := _model_of(arg)) is not None:
+                return model
+    return None
+
+
+def _keys_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at `loc` (a pydantic error's location) under `model`."""
+    for part in loc:
+        field = model.model_fields.get(str(part)) if model is not None else None
+        model = _model_of(field.annotation) if field is not None else None
+    return list(model.model_fields) if model is not None else []
+
+
+def _fix_for(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "remove or rename this key (see docs/configs.md for the keys that exist)"
+        allowed = _keys_at(model, tuple(error["loc"][:-1]))
+        if not allowed:
+            return "remove or rename this key (see docs/configs.md for the keys that exist)"
+        return f"rename or remove it; the keys here are {', '.join(allowed)}"
     if kind == "missing":
         return "add this key"
     if kind == "literal_error":
@@ -217,7 +240,10 @@ def _fix_for(error: dict[str, Any]) -> str:
     return "correct the value (see docs/configs.md)"
 
 
-def _pydantic_problems(file: str, exc: ValidationError, prefix: str = "") -> list[Problem]:
+def _pydantic_problems(
+    file: str, exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> list[Problem]:
+    """One Problem a key; `model` (the validated class) lets a typo'd key get "did you mean"."""
     problems = []
     seen = set()
     for error in exc.errors():
@@ -225,7 +251,11 @@ def _pydantic_problems(file: str, exc: ValidationError, prefix: str = "") -> lis
         if key in seen:  # a union reports each alternative; one line a key is enough
             continue
         seen.add(key)
-        problems.append(Problem(file, key, error["msg"].lower(), _fix_for(error)))
+        message = error["msg"].lower()
+        if error["type"] == "extra_forbidden":  # a typo, most often: name the key it resembles
+            allowed = _keys_at(model, tuple(error["loc"][:-1]))
+            message = "unknown key" + did_you_mean(str(error["loc"][-1]), allowed)
+        problems.append(Problem(file, key, message, _fix_for(error, model)))
     return problems
 
 
@@ -354,7 +384,8 @@ def _resolve_layout(
             Problem(
                 file,
                 key if name not in views else f"views.{name}.kind",
-                f"unknown view kind {kind_name!r}",
+                f"unknown view kind {kind_name!r}"
+                + did_you_mean(str(kind_name), [n for k, v in KINDS.items() for n in (k, *v[1])]),
                 f"use one of: {', '.join(KINDS)} (or an NDDAV name such as 'Scatter Plot')",
             )
         )
@@ -368,7 +399,9 @@ def _resolve_layout(
     try:
         options = options_model(kind).model_validate(options).model_dump(exclude_none=True)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(file, exc, prefix=f"views.{name}"))
+        problems.extend(
+            _pydantic_problems(file, exc, prefix=f"views.{name}", model=options_model(kind))
+        )
     specs.append(ViewSpec(view_id, kind, options))
     return view_id
 
@@ -416,9 +449,41 @@ def parse_config(path: Path | str) -> LoadedConfig:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_pydantic_problems(file, exc)) from None
+        problems = _pydantic_problems(file, exc, model=Config)
+        raise ConfigError(problems + _layout_problems(file, raw, problems)) from None
     layout, specs = _parse_layout(file, config.layout, config.views)
     return LoadedConfig(path, config, layout, specs)
+
+
+def raw_views(path: Path, raw: Any) -> tuple[ViewSpec, ...]:
+    """The views of a config read as a plain mapping (one whose other keys are wrong), or ()
+    when its layout or views are wrong themselves: lets the data's column checks run too."""
+    if not isinstance(raw, dict):
+        return ()
+    views = raw.get("views") or {}
+    if not isinstance(views, dict) or not all(isinstance(v, dict) for v in views.values()):
+        return ()
+    layout = raw.get("layout", Config.model_fields["layout"].get_default(call_default_factory=True))
+    try:
+        return _parse_layout(str(path), layout, views)[1]
+    except ConfigError:
+        return ()
+
+
+def _layout_problems(file: str, raw: dict[str, Any], found: list[Problem]) -> list[Problem]:
+    """The layout's and views' problems of a config whose other keys are wrong, so that one
+    pass reports them all (none when the layout or views themselves failed the schema)."""
+    if any(p.key.startswith(("layout", "views")) for p in found):
+        return []
+    views = raw.get("views") or {}
+    if not isinstance(views, dict) or not all(isinstance(v, dict) for v in views.values()):
+        return []
+    layout = raw.get("layout", Config.model_fields["layout"].get_default(call_default_factory=True))
+    try:
+        _parse_layout(file, layout, views)
+    except ConfigError as error:
+        return error.problems
+    return []
 
 
 def parse_compare(path: Path | str) -> LoadedCompare:
@@ -428,7 +493,7 @@ def parse_compare(path: Path | str) -> LoadedCompare:
     try:
         config = CompareConfig.model_validate(_read_mapping(path))
     except ValidationError as exc:
-        raise ConfigError(_pydantic_problems(file, exc)) from None
+        raise ConfigError(_pydantic_problems(file, exc, model=CompareConfig)) from None
     members = tuple((path.parent / member).resolve() for member in config.compare)
     problems = [
         Problem(file, f"compare.{i}", f"no config file at {member}", "check the path")

@@ -4,6 +4,10 @@ Everything kept here is addressed by content (a hash of the data, method and par
 a selection mask), so it is a cache of values, never per-user state: any gunicorn worker or
 background worker that shares the folder can serve any request.
 
+The folder is LATENT_DASH_CACHE_DIR, else `.latent-dash-cache` in the folder of the configs
+being served or precomputed: the server and `latent-dash precompute` of the same configs then
+share it from whatever working directory each was started in.
+
 A sick cache folder must not take the server down:
 - Reads never write: entries are evicted least-recently-*stored* (diskcache's least-recently-
   used policy writes its bookkeeping on every read, so on a full disk every read failed and
@@ -34,6 +38,7 @@ from pathlib import Path
 import diskcache
 
 CACHE_ENV = "LATENT_DASH_CACHE_DIR"
+CACHE_FOLDER = ".latent-dash-cache"
 SIZE_LIMIT = 2**31  # 2 GiB per cache; least recently stored entries go first
 CACHE_ERRORS = (OSError, sqlite3.Error)
 FULL_BELOW = 2**20  # bytes free under which a failed write is put down to a full disk
@@ -43,10 +48,32 @@ log = logging.getLogger(__name__)
 class CacheUnavailable(RuntimeError):
     """The cache folder cannot keep a value: the message says why and what to do."""
 
+_configs: dict[str, Path] = {}  # "folder": the folder of the configs this process serves
+
+
+def use_config_folder(folder: Path | str) -> None:
+    """Make `<folder>/.latent-dash-cache` this process's cache (unless LATENT_DASH_CACHE_DIR
+    is set): create_app and `latent-dash precompute` call it with their configs' folder."""
+    _configs["folder"] = Path(folder).resolve()
+
 
 def cache_dir() -> Path:
-    """LATENT_DASH_CACHE_DIR, else .latent-dash-cache in the working directory."""
-    return Path(os.environ.get(CACHE_ENV) or ".latent-dash-cache").resolve()
+    """LATENT_DASH_CACHE_DIR, else .latent-dash-cache in the configs' folder (see
+    use_config_folder), else in the working directory (a process that serves no config)."""
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        return Path(given).resolve()
+    return (_configs.get("folder", Path.cwd()) / CACHE_FOLDER).resolve()
+
+
+def describe_cache() -> str:
+    """Which cache folder is used and why, for the terminal."""
+    why = (
+        f"from {CACHE_ENV}"
+        if os.environ.get(CACHE_ENV)
+        else (f"beside the configs; set {CACHE_ENV} to choose another")
+    )
+    return f"cache: {cache_dir()} ({why})"
 
 
 def fallback_dir(directory: Path) -> Path:

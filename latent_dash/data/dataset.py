@@ -13,11 +13,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
-from latent_dash.config import LoadedCompare, LoadedConfig, Source
-from latent_dash.data.loaders import SourceError, read_matrix, read_table
+from latent_dash.config import (
+    Config,
+    DatasetConfig,
+    LoadedCompare,
+    LoadedConfig,
+    Source,
+    parse_config,
+    raw_views,
+    read_yaml,
+)
+from latent_dash.data.loaders import SourceError, csv_record_lines, read_matrix, read_table
 from latent_dash.decoding import Decoder, load_decoder
-from latent_dash.errors import ConfigError, Problem
+from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.kinds import LATENT, NUMERIC, column_fields, options_model
 
 MAX_CATEGORIES = 20  # an integer column with at most this many values is a category (labels)
@@ -78,12 +88,33 @@ class Dataset:
     def has_images(self) -> bool:
         return self.raw_images is not None
 
+    def file_rows(self, positions: np.ndarray | list[int]) -> np.ndarray:
+        """The rows in the user's files of the given positions (int64).
+
+        Views and masks work on positions (0..n-1, after NaN rows were dropped); every id a
+        user sees or exports is the file row, so that it can be joined back to the files.
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        return positions if self.source_rows is None else self.source_rows[positions]
+
+    def file_row(self, position: int) -> int:
+        """The row in the user's files of one position: the sample's id in the page."""
+        return int(position if self.source_rows is None else self.source_rows[position])
+
+    def position_of(self, file_row: int) -> int | None:
+        """The position of a file row, or None when that row was dropped or does not exist."""
+        if self.source_rows is None:
+            return int(file_row) if 0 <= file_row < self.n else None
+        at = int(np.searchsorted(self.source_rows, file_row))
+        found = at < self.n and int(self.source_rows[at]) == file_row
+        return at if found else None
+
     def images(self, rows: np.ndarray | list[int]) -> np.ndarray:
         """Images of the given (kept-order) rows, shaped (len(rows), *image_shape), float32."""
         if self.raw_images is None or self.image_shape is None:
             raise LookupError(f"dataset {self.name!r} has no images")
         rows = np.asarray(rows, dtype=np.int64)
-        file_rows = rows if self.source_rows is None else self.source_rows[rows]
+        file_rows = self.file_rows(rows)
         block = np.asarray(self.raw_images[np.sort(file_rows)], dtype=np.float32)
         order = np.argsort(np.argsort(file_rows))
         return block[order].reshape((len(rows), *self.image_shape))
@@ -226,6 +257,16 @@ def _describe_rows(rows: np.ndarray) -> str:
     return shown + (f", ... ({len(rows) - 10} more)" if len(rows) > 10 else "")
 
 
+def _csv_lines(path: Path, name: str, rows: np.ndarray) -> str:
+    """'; lines 7, 19 of params.csv' for rows of a CSV (row 0 is on line 2, after the
+    header, unless blank or multi-line records shift it), else ''."""
+    if path.suffix.lower() != ".csv":
+        return ""
+    starts = csv_record_lines(path)[0]
+    lines = starts[rows[rows < len(starts)]]
+    return f"; lines {_describe_rows(lines)} of {name}"
+
+
 def load_dataset(loaded: LoadedConfig) -> Dataset:
     """Read and check every array a config names; raises ConfigError listing all problems."""
     cfg = loaded.config.dataset
@@ -241,9 +282,10 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
             if table:
                 return read_table(path, key, source.columns, hint), None
             return read_matrix(path, key, source.key, source.columns, hint)
-        except SourceError as exc:
+        except SourceError as exc:  # its key may be finer: dataset.latent.key, .columns
+            problem = exc.problem
             problems.append(
-                Problem(file, key, f"{exc.problem.file}: {exc.problem.message}", exc.problem.fix)
+                Problem(file, problem.key, f"{problem.file}: {problem.message}", problem.fix)
             )
             return None, None
 
@@ -322,13 +364,16 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
     }
     if latent is not None and len(set(counts.values())) > 1:
         n = counts["dataset.latent"]
+        sources = {"dataset.latent": cfg.latent, "dataset.params": cfg.params,
+                   "dataset.images": cfg.images, "dataset.metadata": cfg.metadata}  # fmt: skip
         for key, count in counts.items():
             if count != n:
                 problems.append(
                     Problem(
                         file,
                         key,
-                        f"has {count} rows but dataset.latent has {n}",
+                        f"has {count:,} rows in {sources[key].path} but dataset.latent has "
+                        f"{n:,} in {cfg.latent.path}",
                         "every array must hold one row per sample, in the same order",
                     )
                 )
@@ -362,7 +407,13 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
         dropped = np.flatnonzero(~finite)
         warnings.append(
             f"{len(dropped)} of {len(finite)} samples dropped because their latent or parameter "
-            f"values are NaN or inf (file rows {_describe_rows(dropped)})"
+            f"values are NaN or inf (file rows {_describe_rows(dropped)}"
+            + "".join(
+                _csv_lines(loaded.resolve(s.path), s.path, dropped)
+                for s in (cfg.latent, cfg.params)
+                if s
+            )
+            + ")"
         )
         source_rows = np.flatnonzero(finite)
         latent = latent[source_rows]
@@ -401,6 +452,36 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
     return dataset
 
 
+def with_data_problems(path: Path | str, error: ConfigError) -> ConfigError:
+    """`error` (from open_config) plus, when the config itself has problems, those of the data
+    it names, so that one pass shows them all: what `latent-dash validate` and the page
+    report. When the config parses, `error` already holds the data's problems."""
+    try:
+        parse_config(path)
+    except ConfigError:
+        return ConfigError(error.problems + data_problems(path))
+    return error
+
+
+def data_problems(path: Path | str) -> list[Problem]:
+    """The problems of the data a config names, read even though the config itself has
+    problems elsewhere (a typo'd key, an unknown view); [] when its `dataset` section is
+    itself invalid (those problems are already reported) or the data load."""
+    path = Path(path).resolve()
+    try:
+        raw = read_yaml(path)
+        dataset = DatasetConfig.model_validate((raw or {}).get("dataset"))
+    except (ConfigError, ValidationError, AttributeError):
+        return []
+    views = raw_views(path, raw)
+    loaded = LoadedConfig(path, Config.model_construct(dataset=dataset), None, views)
+    try:
+        load_dataset(loaded)
+    except ConfigError as error:
+        return error.problems
+    return []
+
+
 def check_view_columns(loaded: LoadedConfig | LoadedCompare, dataset: Dataset) -> None:
     """Every view option that names a column (a numeric one, a latent dim) must name one the
     dataset has."""
@@ -420,7 +501,7 @@ def check_view_columns(loaded: LoadedConfig | LoadedCompare, dataset: Dataset) -
                         Problem(
                             str(loaded.path),
                             f"views.{spec.id}.{option}",
-                            f"no {what} named {name!r}",
+                            f"no {what} named {name!r}" + did_you_mean(str(name), names),
                             f"use one of: {', '.join(names)}",
                         )
                     )

@@ -91,15 +91,25 @@ def selected_rows(dataset: Dataset, selection: dict | None) -> np.ndarray:
 def selection_table(
     dataset: Dataset, rows: np.ndarray, others: tuple[Dataset, ...] = ()
 ) -> pd.DataFrame:
-    """Index and every column (latent, params, metadata) of the given rows; on a comparison
-    page, the other models' latent dims too, named `<model>.<dim>`."""
-    frame = pd.DataFrame({"index": rows})
+    """Index and every column (latent, params, metadata) of the given positions; on a
+    comparison page, the other models' latent dims too, named `<model>.<dim>`.
+
+    `index` is each sample's row in the user's files (not its position after NaN rows were
+    dropped), so the export joins back to the files exactly."""
+    frame = pd.DataFrame({"index": dataset.file_rows(rows)})
     for column in dataset.columns:
         frame[column.name] = np.asarray(dataset.column(column.name))[rows]
     for other in others:
         for j, name in enumerate(other.latent_names):
             frame[f"{other.name}.{name}"] = other.latent[rows, j]
     return frame
+
+
+def selection_npy(dataset: Dataset, rows: np.ndarray) -> bytes:
+    """The .npy export: the given positions' rows in the user's files, int64."""
+    buffer = io.BytesIO()
+    np.save(buffer, dataset.file_rows(rows))
+    return buffer.getvalue()
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
@@ -154,7 +164,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         return {"key": key, "count": int(mask.sum()), "n": n, "source": upload.get("source")}
 
     def export(fmt: str, selection: dict | None, config_key: str, derived: dict | None):
-        """The selected samples as a CSV of all columns (computed ones too), or .npy indices."""
+        """The selected samples as a CSV of all columns (computed ones too), or .npy of their
+        rows in the user's files."""
         dataset = dataset_for(menu, config_key, derived)  # the first model on a comparison
         others = tuple(
             dataset_for(menu, config_key, view=model_view_id(i, "export"))
@@ -165,9 +176,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             raise PreventUpdate
         name = f"{config_key if others else dataset.name}-selection"
         if fmt == "npy":
-            buffer = io.BytesIO()
-            np.save(buffer, rows.astype(np.int64))
-            return dcc.send_bytes(buffer.getvalue(), f"{name}.npy")
+            return dcc.send_bytes(selection_npy(dataset, rows), f"{name}.npy")
         return dcc.send_data_frame(
             selection_table(dataset, rows, others).to_csv, f"{name}.csv", index=False
         )

@@ -235,7 +235,7 @@ def hover_card(
     index = hovered["index"]
     if not 0 <= index < dataset.n:
         return False, no_update, no_update
-    lines = [html.Div(f"sample {index}", className="fw-semibold")]
+    lines = [html.Div(f"sample {dataset.file_row(index)}", className="fw-semibold")]
     for name in dict.fromkeys(c for c in columns if c):  # each once, in order
         lines.append(html.Div(f"{name} = {_format(dataset.column(name)[index])}"))
     body = [html.Div(lines, className="hover-values")]

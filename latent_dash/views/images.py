@@ -158,8 +158,9 @@ def _format(value: Any) -> str:
 
 
 def values_table(dataset: Dataset, index: int) -> html.Table:
-    """Index, latent dims, parameters and metadata of one sample, grouped by source."""
-    body = [html.Tr([html.Th("index"), html.Td(str(index))])]
+    """Index (the sample's row in the files), latent dims, parameters and metadata of one
+    sample, grouped by source."""
+    body = [html.Tr([html.Th("index"), html.Td(str(dataset.file_row(index)))])]
     source = None
     for column in dataset.columns:
         if column.source != source:
@@ -178,7 +179,7 @@ def sample_card(
     """One sample large, beside its values."""
     image = html.Img(
         src=thumbnail_url(config_key, index, size=FOCUS_SIZE, channel=channel, cmap=cmap),
-        alt=f"sample {index}",
+        alt=f"sample {dataset.file_row(index)}",
         className="images-large",
     )
     return html.Div(
@@ -238,7 +239,7 @@ def summary_children(
     if count == 1:
         index = 0 if mask is None else int(np.flatnonzero(mask)[0])
         which = "selected " if selected else "visible " if visible else ""
-        title = f"The one {which}sample: {index}"
+        title = f"The one {which}sample: {dataset.file_row(index)}"
         return sample_card(dataset, config_key, index, channel, cmap, title)
     mean, variance, used, members = selection_stats(dataset, key, channel)
     lo, hi = display_range(dataset, channel)
@@ -263,18 +264,25 @@ def summary_children(
 
 
 def thumbnails(
-    config_key: str, view_id: str, rows: np.ndarray, channel: str, cmap: str, focus: Any
+    dataset: Dataset,
+    config_key: str,
+    view_id: str,
+    rows: np.ndarray,
+    channel: str,
+    cmap: str,
+    focus: Any,
 ) -> list[html.Button]:
+    """Clickable thumbnails of the given positions, captioned with their rows in the files."""
     return [
         html.Button(
             html.Img(
                 src=thumbnail_url(config_key, i, size=THUMB_SIZE, channel=channel, cmap=cmap),
-                alt=f"sample {i}",
+                alt=f"sample {dataset.file_row(i)}",
             ),
             id=ids.thumb(view_id, i),
             n_clicks=0,
             type="button",
-            title=f"sample {i}",
+            title=f"sample {dataset.file_row(i)}",
             className="images-thumb" + (" images-thumb-focus" if i == focus else ""),
         )
         for i in (int(r) for r in rows)
@@ -418,7 +426,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         config_key = panel_key(menu, config_key)  # a comparison page: its model's
         if not isinstance(focus, int) or not 0 <= focus < dataset.n:
             return None
-        return sample_card(dataset, config_key, focus, channel, cmap, f"Focus: sample {focus}")
+        title = f"Focus: sample {dataset.file_row(focus)}"
+        return sample_card(dataset, config_key, focus, channel, cmap, title)
 
     @app.callback(
         Output(ids.part(MATCH, "summary"), "children"),
@@ -475,7 +484,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         )
         caption = page_caption(page, page_size, total, selected=selected, visible=visible)
         return (
-            thumbnails(config_key, view_id, rows, channel, cmap, focus),
+            thumbnails(dataset, config_key, view_id, rows, channel, cmap, focus),
             caption,
             pages,
             page,

@@ -5,6 +5,9 @@ A and makes the new focus B, so the panel shows the path from the previous focus
 one; "focus → A" / "focus → B" set one end explicitly. The strip holds A's real image, `steps`
 decoded images from A's latent to B's (both ends included: the first and last are the two
 samples' reconstructions) and B's real image, all on the dataset's display scale.
+
+A and B are the samples' rows in the user's files (as every id the page shows); they are
+mapped to positions here, and a row dropped at load (NaN values) is not a sample.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import MATCH, Dash, Input, Output, State, dcc, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from latent_dash.data import Dataset
@@ -48,13 +51,20 @@ class ids(PanelIds):
 
 
 def valid_sample(dataset: Dataset, value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < dataset.n
+    """Whether `value` is the file row of a loaded sample."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return dataset.position_of(value) is not None
+
+
+def _last_row(dataset: Dataset) -> int:
+    return dataset.file_row(dataset.n - 1)
 
 
 def interpolation_strip(
     dataset: Dataset, a: int, b: int, steps: int, channel: str, cmap: str, size: int
 ) -> tuple[list, str]:
-    """(strip children, caption): real A, the decoded path A -> B, real B."""
+    """(strip children, caption): real A, the decoded path A -> B, real B (positions)."""
     path = interpolation_latents(dataset.latent[a], dataset.latent[b], steps)
     uris = decoded_uris(dataset, decode(dataset, path), channel, cmap, size)
     cells = [
@@ -68,7 +78,10 @@ def interpolation_strip(
     ]
     ends = [
         figure(
-            real_uri(dataset, s, channel, cmap, size), f"{name}: {s}", size, f"interpolation-{name}"
+            real_uri(dataset, s, channel, cmap, size),
+            f"{name}: {dataset.file_row(s)}",
+            size,
+            f"interpolation-{name}",
         )
         for name, s in (("A", a), ("B", b))
     ]
@@ -79,7 +92,8 @@ def interpolation_strip(
     ]
     distance = float(np.linalg.norm(dataset.latent[b] - dataset.latent[a]))
     text = (
-        f"{steps} decoded points on the straight line from sample {a} to sample {b} in latent "
+        f"{steps} decoded points on the straight line from sample {dataset.file_row(a)} to "
+        f"sample {dataset.file_row(b)} in latent "
         f"space (distance {distance:.3g}); the first and last are the two samples' "
         "reconstructions" + (", beside their real images." if dataset.has_images else ".")
     )
@@ -87,22 +101,27 @@ def interpolation_strip(
 
 
 def render(dataset: Dataset, a: Any, b: Any, steps: Any, channel: str, cmap: str, size: int):
+    """The strip between the samples of file rows `a` and `b`, or why there is none."""
     if not (valid_sample(dataset, a) and valid_sample(dataset, b)):
-        return [], f"Give A and B as sample indices from 0 to {dataset.n - 1}."
+        text = f"Give A and B as sample indices from 0 to {_last_row(dataset)}"
+        if dataset.source_rows is not None:
+            text += " (rows dropped at load for NaN values are not samples)"
+        return [], text + "."
     if not isinstance(steps, int) or not 2 <= steps <= MAX_STEPS:
         return [], f"Steps must be a whole number from 2 to {MAX_STEPS}."
     try:
+        a, b = dataset.position_of(a), dataset.position_of(b)
         return interpolation_strip(dataset, a, b, steps, channel, cmap, size)
     except Exception as exc:  # a user's decoder failing on some latent values
         return [], f"Decoding failed: {type(exc).__name__}: {exc}"
 
 
-def _sample_input(view_id: str, part: str, value: int, n: int) -> dbc.Input:
+def _sample_input(view_id: str, part: str, value: int, last: int) -> dbc.Input:
     return dbc.Input(
         id=ids.part(view_id, part),
         type="number",
         min=0,
-        max=n - 1,
+        max=last,
         step=1,
         value=value,
         debounce=True,
@@ -119,15 +138,16 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     cmap = options.get("cmap", "gray")
     steps = int(options.get("steps", 8))
     size = int(options.get("size", 64))
-    a = options.get("a", 0)
-    b = options.get("b", min(1, dataset.n - 1))
+    first, second = dataset.file_row(0), dataset.file_row(min(1, dataset.n - 1))
+    a = options.get("a", first)
+    b = options.get("b", second)
     notes = [
-        f"{name} = {value} is not a sample (0 to {dataset.n - 1}); using {fallback}"
-        for name, value, fallback in (("a", a, 0), ("b", b, min(1, dataset.n - 1)))
+        f"{name} = {value} is not a sample (0 to {_last_row(dataset)}); using {fallback}"
+        for name, value, fallback in (("a", a, first), ("b", b, second))
         if not valid_sample(dataset, value)
     ]
-    a = a if valid_sample(dataset, a) else 0
-    b = b if valid_sample(dataset, b) else min(1, dataset.n - 1)
+    a = a if valid_sample(dataset, a) else first
+    b = b if valid_sample(dataset, b) else second
     strip, text = render(dataset, a, b, steps, channel, cmap, size)
     controls = dbc.Row(
         [
@@ -136,7 +156,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     "sample A",
                     dbc.InputGroup(
                         [
-                            _sample_input(view_id, "a", a, dataset.n),
+                            _sample_input(view_id, "a", a, _last_row(dataset)),
                             dbc.Button(
                                 "focus \u2192 A",
                                 id=ids.part(view_id, "use-a"),
@@ -153,7 +173,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     "sample B",
                     dbc.InputGroup(
                         [
-                            _sample_input(view_id, "b", b, dataset.n),
+                            _sample_input(view_id, "b", b, _last_row(dataset)),
                             dbc.Button(
                                 "focus \u2192 B",
                                 id=ids.part(view_id, "use-b"),
@@ -195,28 +215,21 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     )
 
 
-# A focus change (while following) shifts B to A and puts the focus in B; the buttons copy the
-# focus into one end. All in the browser: the numbers then drive the one server callback.
-PICK_ENDS = """
-function (focus, useA, useB, follow, a, b) {
-    const nu = dash_clientside.no_update;
-    const ctx = dash_clientside.callback_context;
-    const trigger = ctx.triggered_id;
-    if (focus === null || focus === undefined || !trigger) { return [nu, nu]; }
-    if (trigger === "focus") {
-        if (!follow || focus === b) { return [nu, nu]; }
-        return [b, focus];
-    }
-    if (trigger.part === "use-a") { return focus === a ? [nu, nu] : [focus, nu]; }
-    if (trigger.part === "use-b") { return focus === b ? [nu, nu] : [nu, focus]; }
-    return [nu, nu];
-}
-"""
+def pick_ends(trigger: Any, focus: int, follow: bool, a: Any, b: Any) -> tuple[Any, Any]:
+    """New (A, B) for a focus change or a "focus → A/B" click; `focus` is the focus sample's
+    file row. A focus change (while following) shifts B to A and puts the focus in B."""
+    if trigger == "focus":
+        return (no_update, no_update) if not follow or focus == b else (b, focus)
+    part = trigger.get("part") if isinstance(trigger, dict) else None
+    if part == "use-a" and focus != a:
+        return focus, no_update
+    if part == "use-b" and focus != b:
+        return no_update, focus
+    return no_update, no_update
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
-    app.clientside_callback(
-        PICK_ENDS,
+    @app.callback(
         Output(ids.part(MATCH, "a"), "value"),
         Output(ids.part(MATCH, "b"), "value"),
         Input("focus", "data"),
@@ -225,8 +238,15 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(ids.part(MATCH, "follow"), "value"),
         State(ids.part(MATCH, "a"), "value"),
         State(ids.part(MATCH, "b"), "value"),
+        State("config-key", "data"),
         prevent_initial_call=True,
     )
+    def move_ends(focus, _use_a, _use_b, follow, a, b, config_key: str):
+        """The focus goes into the boxes as its file row (the boxes hold file rows)."""
+        dataset = dataset_for(menu, config_key)
+        if not isinstance(focus, int) or not 0 <= focus < dataset.n or ctx.triggered_id is None:
+            raise PreventUpdate
+        return pick_ends(ctx.triggered_id, dataset.file_row(focus), follow, a, b)
 
     @app.callback(
         Output(ids.part(MATCH, "strip"), "children"),

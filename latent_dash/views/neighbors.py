@@ -119,14 +119,15 @@ def neighbour_list(
             parts.append(
                 html.Img(
                     src=thumbnail_url(config_key, i, size=THUMB_SIZE, channel=channel),
-                    alt=f"sample {i}",
+                    alt=f"sample {dataset.file_row(i)}",
                     className="neighbors-thumb",
                 )
             )
-        parts.append(html.Span(f"#{i}", className="neighbors-index"))
+        parts.append(html.Span(f"#{dataset.file_row(i)}", className="neighbors-index"))
         parts.append(html.Span(_distance(d), className="neighbors-distance"))
         if i in hidden:
             parts.append(html.Span("hidden", className="neighbors-flag"))
+        label = f"sample {dataset.file_row(i)}"
         classes = "neighbors-item"
         classes += " neighbors-shared" if i in shared else ""
         classes += " neighbors-hidden" if i in hidden else ""
@@ -137,7 +138,7 @@ def neighbour_list(
                     id=ids.item(view_id, i, space),
                     n_clicks=0,
                     type="button",
-                    title=f"sample {i}" + (" (hidden by the filter)" if i in hidden else ""),
+                    title=label + (" (hidden by the filter)" if i in hidden else ""),
                     className=classes,
                 )
             )
@@ -174,11 +175,13 @@ def results(
                 src=thumbnail_url(
                     config_key, focus, size=THUMB_SIZE, channel=channel_choices(dataset)[0]
                 ),
-                alt=f"sample {focus}",
+                alt=f"sample {dataset.file_row(focus)}",
                 className="neighbors-thumb",
             )
         )
-    heading.append(html.Span(f"Neighbours of sample {focus}", className="fw-semibold"))
+    heading.append(
+        html.Span(f"Neighbours of sample {dataset.file_row(focus)}", className="fw-semibold")
+    )
     latent = html.Div(
         [
             html.Div(f"Latent space ({METRIC_LABELS[metric]})", className="neighbors-space-title"),

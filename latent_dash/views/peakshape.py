@@ -257,7 +257,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         result = slab_of(dataset, focus, dim, fraction, scaled, visible)
         m = dataset.n if visible is None else len(visible)
         figure = build_figure(dataset, result, focus, function, dim)
-        return figure, count_text(result, focus, dim, fraction, scaled, m)
+        return figure, count_text(result, dataset.file_row(focus), dim, fraction, scaled, m)
 
     register_hover(
         app,

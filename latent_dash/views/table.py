@@ -16,7 +16,8 @@ the focus row carries the class `table-focus` (a rowClassRule against the grid's
 view set the focus. The caption is drawn on the server (with a filter, the count of selected
 samples is of the visible ones).
 
-Row objects use short positional keys ("i" for the sample index, "c0", "c1", ... for the columns)
+Row objects use short positional keys ("i" for the sample's position, the row id that focus
+uses; "r" for its row in the user's files, shown as the index; "c0", "c1", ... for the columns)
 so a block stays small and any column name (dots, spaces) is safe; headers show the real names.
 """
 
@@ -44,7 +45,8 @@ from latent_dash.views.common import SOURCE_LABELS, dataset_for
 KIND = "table"
 BLOCK_SIZE = 50  # rows per getRows request: one response stays a few tens of kB
 MAX_BLOCKS = 40  # blocks the browser keeps (2,000 rows), so scrolling 100k rows stays light
-INDEX_FIELD = "i"
+INDEX_FIELD = "i"  # the sample's position (masks and focus); never shown
+FILE_ROW_FIELD = "r"  # the sample's row in the user's files: the index the table shows
 ORDER_CACHE_SIZE = 16  # (config, selection, sort) orders kept per process
 
 # 4 significant digits for display only (the row data keep every digit); ASCII minus sign.
@@ -113,7 +115,7 @@ def row_order(
         field, direction = item.get("colId"), item.get("sort")
         if direction not in ("asc", "desc"):
             continue
-        if field == INDEX_FIELD:
+        if field in (INDEX_FIELD, FILE_ROW_FIELD):  # file rows grow with positions
             values = rows
         elif field in fields:
             values = np.asarray(dataset.column(fields[field]))[rows]
@@ -151,10 +153,10 @@ def _json_values(values: np.ndarray) -> list[Any]:
 
 
 def block_records(dataset: Dataset, rows: np.ndarray) -> list[dict[str, Any]]:
-    """Row objects of the given sample indices: {"i": index, "c0": ..., ...}."""
+    """Row objects of the given positions: {"i": position, "r": file row, "c0": ..., ...}."""
     rows = np.asarray(rows, dtype=np.int64)
     fields = field_names(dataset)
-    columns = {INDEX_FIELD: rows.tolist()}
+    columns = {INDEX_FIELD: rows.tolist(), FILE_ROW_FIELD: dataset.file_rows(rows).tolist()}
     for field, name in fields.items():
         columns[field] = _json_values(np.asarray(dataset.column(name))[rows])
     keys = list(columns)
@@ -201,7 +203,8 @@ def listed_mask(
 def caption_text(
     n: int, count: int | None, focus: int | None = None, visible: int | None = None
 ) -> str:
-    """What the table lists: all samples, or the selected ones; and the focus sample.
+    """What the table lists: all samples, or the selected ones; and the focus sample (its
+    row in the user's files).
 
     With a filter, `visible` is the number of samples it shows and `count` the number of
     selected ones among them."""
@@ -217,12 +220,12 @@ def column_defs(dataset: Dataset) -> list[dict[str, Any]]:
     """Index (pinned left), then every latent dim, parameter and metadata column."""
     defs: list[dict[str, Any]] = [
         {
-            "field": INDEX_FIELD,
+            "field": FILE_ROW_FIELD,
             "headerName": "index",
             "pinned": "left",
             "width": 84,
             "type": "rightAligned",
-            "headerTooltip": "sample index",
+            "headerTooltip": "the sample's row in the data files (0-based)",
         }
     ]
     for field, column in zip(field_names(dataset), table_columns(dataset), strict=True):
@@ -401,7 +404,9 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         shown = selection_store.get((filtered or {}).get("key"), dataset.n)
         count = None if selected is None else int(order.size)  # the listed = selected & shown
         visible = None if shown is None else int(shown.sum())
-        caption = caption_text(dataset.n, count, asked["focus"], visible)
+        focus = asked["focus"]
+        focus = dataset.file_row(focus) if focus is not None and 0 <= focus < dataset.n else None
+        caption = caption_text(dataset.n, count, focus, visible)
         response = jsonify({"rowData": rows, "rowCount": total, "caption": caption})
         response.headers["Cache-Control"] = "no-store"
         return response

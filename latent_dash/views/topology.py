@@ -181,15 +181,17 @@ def _what(spine: topology.Spine) -> str:
     return "minimum" if spine.descending else "maximum"
 
 
-def node_texts(view: SpineView, fraction: np.ndarray) -> list[str]:
+def node_texts(view: SpineView, fraction: np.ndarray, dataset: Dataset) -> list[str]:
+    """Hover text of each peak; its sample is named by its row in the user's files."""
     spine = view.spine
     texts = []
     for p in range(spine.count):
         persistence = spine.persistence[p]
         share = 100 * persistence / spine.span if spine.span else 0.0
         never = spine.merges_into[p] < 0
+        sample = dataset.file_row(view.rows[spine.extrema[p]])
         texts.append(
-            f"{_what(spine)} {p + 1} (sample {int(spine.extrema[p])})<br>"
+            f"{_what(spine)} {p + 1} (sample {sample})<br>"
             f"{view.name} = {spine.values[p]:.4g}<br>"
             + ("persistence: never merges<br>" if never else
                f"persistence = {persistence:.4g} ({share:.1f} % of range)<br>")
@@ -225,7 +227,7 @@ def spine_traces(
     other_x, other_y = polyline(~tree)
     saddle_text = [
         f"saddle of {_what(spine)}s {int(i) + 1} and {int(j) + 1}<br>{view.name} = {v:.4g}"
-        f" (sample {int(view.rows[s])})"
+        f" (sample {dataset.file_row(view.rows[s])})"
         for i, j, v, s in zip(a, b, spine.arc_value, spine.arc_saddle, strict=True)
     ]
     fraction = selected_fraction(view, mask)
@@ -260,8 +262,9 @@ def spine_traces(
                 "line": {"width": (1 + 5 * fraction).tolist(), "color": outline},
                 "opacity": 0.9,
             },
-            customdata=[[int(s), panel] for s in spine.extrema.tolist()],
-            hovertext=node_texts(view, fraction),
+            # the peak's position among all samples (basin_mask looks it up there)
+            customdata=[[int(s), panel] for s in view.rows[spine.extrema].tolist()],
+            hovertext=node_texts(view, fraction, dataset),
             hoverinfo="text",
             showlegend=False,
             meta=NODES,

@@ -220,7 +220,7 @@ def traversal_grid(
         marker = html.Div(
             className="traversal-marker" + (" traversal-outside" if outside else ""),
             style={"left": f"{left:.1f}%"},
-            title=f"sample {sample}: {name} = {own:.4g}"
+            title=f"sample {dataset.file_row(sample)}: {name} = {own:.4g}"
             + (" (outside the range)" if outside else ""),
         )
         body.append(
@@ -254,6 +254,7 @@ def ordinal(value: float) -> str:
 
 
 def caption(sample: int, focused: bool, percentile: float) -> str:
+    """What the grid shows; `sample` is the sample's row in the user's files."""
     who = f"Sample {sample}" + (" (the focus)" if focused else " (click a sample to focus it)")
     low, high = ordinal(percentile), ordinal(100 - percentile)
     return (
@@ -274,7 +275,7 @@ def render(dataset: Dataset, focus: Any, dims, steps, percentile, channel, cmap,
         return html.Div(
             f"Decoding failed: {type(exc).__name__}: {exc}", className="text-danger"
         ), ""
-    return grid, caption(sample, focused, percentile)
+    return grid, caption(dataset.file_row(sample), focused, percentile)
 
 
 # --- layout and callbacks ---------------------------------------------------------------------

@@ -252,3 +252,50 @@ def test_hover_card_and_click_focus(dash_duo, small_config: Path):
     ring = scatter_ring(dash_duo, SC)
     point = point_position(dash_duo, SC, 17)
     assert ring == [pytest.approx(point[0], abs=0.5), pytest.approx(point[1], abs=0.5)]
+
+
+def test_export_with_dropped_rows_joins_back_to_the_files(dash_duo, tmp_path: Path):
+    """Rows with NaN are dropped at load; the exported ids are still the rows of the files."""
+    files = write_dataset(tmp_path / "data")
+    latent = np.load(tmp_path / "data" / files["latent"])
+    latent[[0, 3, 50, 51], 1] = np.nan
+    np.save(tmp_path / "data" / "holes.npy", latent)
+    config = write_config(
+        tmp_path / "holes.yaml",
+        {
+            "dataset": {
+                "name": "holes",
+                "latent": "data/holes.npy",
+                "metadata": f"data/{files['metadata']}",
+            },
+            "layout": {"row": ["parcoords"]},
+            "views": {"parcoords": {"dims": ["z0", "z1", "z2", "z3"]}},
+        },
+    )
+    download = Path(dash_duo.download_path)
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download)}
+    )
+    serve(dash_duo, create_app(config))
+    dash_duo.wait_for_text_to_equal("#selection-count", "0 of 116 selected")
+    dash_duo.wait_for_element(f"{PC} .axis-brush rect.background")
+    brush_axis(dash_duo, PC, 0, 0.1, 0.8)
+    state = wait_until(lambda: (s := parcoords_state(dash_duo, PC))["ranges"][0] and s)
+    _, dataset = open_config(config)
+    file_rows = dataset.file_rows(expected_from_ranges(config, state)).tolist()
+    dash_duo.wait_for_text_to_equal("#selection-count", f"{len(file_rows)} of 116 selected")
+    wait_until(lambda: dash_duo.find_element("#export-csv").is_enabled())
+    dash_duo.find_element("#export-csv").click()
+    dash_duo.find_element("#export-npy").click()
+    csv_file, npy_file = download / "holes-selection.csv", download / "holes-selection.npy"
+    wait_until(lambda: csv_file.exists() and npy_file.exists(), timeout=10)
+    assert np.load(npy_file).tolist() == file_rows
+    with csv_file.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["index"]) for r in rows] == file_rows
+    with (tmp_path / "data" / files["metadata"]).open() as handle:
+        source = list(csv.DictReader(handle))
+    for row in rows:  # joined back by index, every value is the file's
+        assert row["error"] == source[int(row["index"])]["error"]
+        assert float(row["z0"]) == pytest.approx(float(latent[int(row["index"]), 0]))
+    assert dash_duo.get_logs() == []

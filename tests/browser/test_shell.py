@@ -74,7 +74,8 @@ def test_broken_config_shows_its_message_in_the_page(dash_duo, tmp_path: Path, s
     assert "Fix: check the path" in text
     assert str(tmp_path) not in text  # paths relative to the config's folder
     assert "Traceback" not in dash_duo.driver.page_source
-    assert dash_duo.find_element("#dataset-summary").text == "config error"
+    summary = "Broken model: cannot be shown (1 problem, below)"
+    assert dash_duo.find_element("#dataset-summary").text == summary
     # the menu still works: the good config of the same folder opens
     choose_config(dash_duo, "Small model")
     dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
@@ -91,3 +92,57 @@ def test_dropped_rows_warning_shows_in_the_page(dash_duo, tmp_path: Path):
     dash_duo.wait_for_contains_text("#load-warnings", "2 of 40 samples dropped")
     assert "file rows 2, 9" in dash_duo.find_element("#load-warnings").text
     dash_duo.wait_for_text_to_equal("#selection-count", "0 of 38 selected")
+
+
+def test_a_broken_menu_entry_shows_its_message_and_the_header_says_so(
+    dash_duo, tmp_path: Path, small_config: Path
+):
+    """A 0-byte .npy chosen in the menu: its message in the page, never a blank page or a 500,
+    and the header no longer shows the previous config."""
+    (tmp_path / "empty.npy").write_bytes(b"")
+    write_config(
+        tmp_path / "empty.yaml",
+        {"title": "Empty model", "dataset": {"latent": "empty.npy"}, "layout": "scatter"},
+    )
+    serve(dash_duo, create_app(small_config))
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
+    choose_config(dash_duo, "Empty model")
+    dash_duo.wait_for_text_to_equal(
+        "#dataset-summary", "Empty model: cannot be shown (1 problem, below)"
+    )
+    text = dash_duo.find_element("#config-error").text
+    assert "Empty model cannot be shown" in text
+    assert "empty.npy: the file is empty (0 bytes)" in text and "Fix: write the data again" in text
+    assert dash_duo.find_elements(".view-scatter") == []
+    assert "config=empty" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []  # no 500 in the console
+
+
+def test_an_unknown_config_in_the_address_says_so(dash_duo, tmp_path: Path, small_config: Path):
+    serve(dash_duo, create_app(small_config))
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
+    dash_duo.driver.get(dash_duo.server_url + "/?config=smal")
+    dash_duo.wait_for_text_to_equal("#dataset-summary", "unknown config 'smal'")
+    text = dash_duo.find_element("#config-error").text
+    assert "no config named 'smal' in this server's menu (did you mean 'small'?)" in text
+    assert "choose one in the menu (small)" in text
+    assert dash_duo.find_elements(".view-scatter") == []  # not silently another config
+    assert "config=smal" in dash_duo.driver.current_url
+    choose_config(dash_duo, "Small model")  # the menu still works
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
+    assert dash_duo.get_logs() == []
+
+
+def test_a_config_added_after_start_is_in_the_menu(dash_duo, tmp_path: Path, small_config):
+    serve(dash_duo, create_app(small_config))
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
+    write_config(
+        tmp_path / "later.yaml",
+        {"title": "Added later", "dataset": {"latent": "data/latent.npy"}, "layout": "scatter"},
+    )
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_contains_text("#dataset-summary", "small: 120 samples")
+    choose_config(dash_duo, "Added later")
+    dash_duo.wait_for_contains_text("#dataset-summary", "later: 120 samples × 4 latent dims")
+    assert "config=later" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []

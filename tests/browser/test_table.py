@@ -168,7 +168,7 @@ def test_row_click_sets_focus(dash_duo, table_config: Path):
     # the focus row is highlighted (in both the pinned index part and the scrolling part)
     dash_duo.wait_for_element(f'{GRID} .ag-row.table-focus[row-id="3"]')
     assert count(dash_duo, f"{GRID} .ag-row.table-focus") == 2
-    dash_duo.find_element(f'{GRID} .ag-row[row-index="5"] [col-id="i"]').click()
+    dash_duo.find_element(f'{GRID} .ag-row[row-index="5"] [col-id="r"]').click()
     dash_duo.wait_for_element(f'{GRID} .ag-row.table-focus[row-id="5"]')
     until(dash_duo, lambda: count(dash_duo, f'{GRID} .ag-row.table-focus[row-id="3"]') == 0)
     dash_duo.wait_for_contains_text(CAPTION, "focus: sample 5")

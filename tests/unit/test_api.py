@@ -231,9 +231,7 @@ def test_selection_hook_keeps_the_last_selection():
     vis = Explorer()
     vis.add_data(arrays()["latent"])
     assert vis.selection.size == 0
-    mask = np.zeros(60, dtype=bool)
-    mask[[2, 5, 9]] = True
-    vis._on_selection("data", mask)
+    vis._on_selection("data", np.array([2, 5, 9]))
     assert vis.selection.tolist() == [2, 5, 9]
     assert vis.selection_dataset == "data"
     vis._on_selection("data", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from latent_dash.cli import main
@@ -69,3 +70,69 @@ def test_run_builds_only_missing_demos(tmp_path: Path, monkeypatch):
 
     monkeypatch.setenv("LATENT_DASH_DEMO_DIR", str(tmp_path / "demo"))
     assert missing_demos(list_configs(CONFIGS)) == ["digits", "implosion"]
+
+
+def test_validate_a_zero_byte_npy_prints_a_message_not_a_traceback(tmp_path: Path, capsys):
+    (tmp_path / "z.npy").write_bytes(b"")
+    bad = write_config(tmp_path / "bad.yaml", {"dataset": {"latent": "z.npy"}})
+    assert main(["validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "z.npy: the file is empty (0 bytes)" in err
+    assert "Traceback" not in err and "EOFError" not in err
+
+
+def test_precompute_from_another_folder_fills_the_cache_the_server_reads(
+    tmp_path: Path, monkeypatch, capsys
+):
+    from latent_dash import storage
+    from latent_dash.app import create_app
+    from latent_dash.compute import embedding
+    from latent_dash.data import open_config
+    from tests.conftest import write_dataset
+
+    monkeypatch.delenv(storage.CACHE_ENV)
+    monkeypatch.setattr(storage, "_configs", {})
+    configs = tmp_path / "configs"
+    files = write_dataset(configs / "data")
+    config = write_config(
+        configs / "m.yaml",
+        {
+            "dataset": {"latent": f"data/{files['latent']}"},
+            "layout": "embedding",
+            "views": {"embedding": {"method": "pca"}},
+        },
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["precompute", "../configs/m.yaml"]) == 0
+    cache = configs / ".latent-dash-cache"
+    assert f"cache: {cache} (beside the configs" in capsys.readouterr().out
+    assert not (elsewhere / ".latent-dash-cache").exists()
+
+    monkeypatch.setattr(storage, "_configs", {})  # a server started in yet another folder
+    monkeypatch.chdir(tmp_path)
+    create_app(config, warm_up=False)
+    assert storage.cache_dir() == cache
+    latent = open_config(config)[1].latent
+    assert embedding.lookup(latent, "pca", {})[1] is not None  # precompute's result is found
+
+    monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "chosen"))
+    assert storage.cache_dir() == tmp_path / "chosen"
+    assert storage.describe_cache().endswith(f"(from {storage.CACHE_ENV})")
+
+
+def test_validate_reports_config_and_data_problems_together_once(tmp_path: Path, capsys):
+    (tmp_path / "z.npy").write_bytes(b"")
+    np.save(tmp_path / "y.npy", np.zeros((5, 2), np.float32))
+    columns = write_config(
+        tmp_path / "columns.yaml",
+        {"dataset": {"latent": "y.npy"}, "titel": "x", "views": {"scatter": {"x": "z00"}}},
+    )
+    typo = write_config(tmp_path / "typo.yaml", {"dataset": {"latent": "z.npy"}, "titel": "x"})
+    data_only = write_config(tmp_path / "data.yaml", {"dataset": {"latent": "z.npy"}})
+    assert main(["validate", str(typo), str(data_only), str(columns)]) == 1
+    err = capsys.readouterr().err
+    assert "views.scatter.x: no column named 'z00' (did you mean 'z0'?)" in err
+    assert "titel: unknown key (did you mean 'title'?)" in err
+    assert err.count("the file is empty (0 bytes)") == 2  # once for each config, not twice

@@ -132,3 +132,15 @@ def test_precompute_fills_the_cache_with_the_pages_metrics(tmp_path: Path, capsy
     _, (a, b) = open_compare(path)
     _, overlap, summary = metrics.compare_pair(a.latent, b.latent, a.params, 5, [3, 5])
     assert overlap.shape == (60,) and summary["ks"] == [3, 5]
+
+
+def test_the_menu_finds_a_config_added_after_start(tmp_path: Path):
+    model(tmp_path, "a", dims=3)
+    menu = config_menu(tmp_path / "a.yaml")
+    assert list(menu) == ["a"]
+    model(tmp_path, "late", dims=4)  # written while the server runs
+    assert "late" in menu  # an unknown key rescans the folder
+    assert dataset_for(menu, "late").dims == 4
+    (tmp_path / "late.yaml").unlink()
+    assert menu.rescan() and "late" not in menu
+    assert not menu.rescan()  # nothing changed since: the folder is not read again

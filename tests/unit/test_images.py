@@ -257,7 +257,10 @@ def test_summary_of_a_selection_all_and_one(tmp_path: Path, monkeypatch):
 
 
 def test_thumbnails_link_to_the_thumbnail_route():
-    buttons = view.thumbnails("cfg", "v", np.array([4, 7]), "rgb", "magma", focus=7)
+    # rows 0 and 5 of the files were dropped: position 4 is file row 6, position 7 file row 9
+    dataset = Dataset("d", np.zeros((8, 2), np.float32), ["z0", "z1"], source_rows=np.r_[1:5, 6:10])
+    buttons = view.thumbnails(dataset, "cfg", "v", np.array([4, 7]), "rgb", "magma", focus=7)
     assert [b.id for b in buttons] == [view.ids.thumb("v", 4), view.ids.thumb("v", 7)]
     assert buttons[0].children.src == "/thumbnail/cfg/4.png?size=72&channel=rgb&cmap=magma"
+    assert [b.title for b in buttons] == ["sample 6", "sample 9"]
     assert buttons[1].className == "images-thumb images-thumb-focus"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from latent_dash.config import parse_config
-from latent_dash.data import open_config
+from latent_dash.data import open_config, with_data_problems
 from latent_dash.errors import ConfigError
 from tests.conftest import write_config, write_dataset
 
@@ -102,7 +102,9 @@ def test_unsupported_format(tmp_path: Path):
 def test_row_counts_disagree(tmp_path: Path):
     np.save(tmp_path / "p.npy", np.zeros((7, 2), np.float32))
     [message] = problems_of(config_with(tmp_path, params="p.npy"))
-    assert "dataset.params: has 7 rows but dataset.latent has 120" in message
+    assert "dataset.params: has 7 rows in p.npy but dataset.latent has 120 in data/latent.npy" in (
+        message
+    )
 
 
 def test_non_numeric_latent(tmp_path: Path):
@@ -201,7 +203,7 @@ def test_view_option_errors(tmp_path: Path):
     )
     with pytest.raises(ConfigError) as caught:
         parse_config(path)
-    assert "views.scatter.colour: extra inputs are not permitted" in str(caught.value)
+    assert "views.scatter.colour: unknown key (did you mean 'color'?)" in str(caught.value)
     write_config(
         path,
         {
@@ -250,7 +252,8 @@ def test_unplaced_view_and_unknown_key_and_bad_yaml(tmp_path: Path):
             "dataset": {"latent": "data/latent.npy", "latnet_names": ["a"]},
         },
     )
-    with pytest.raises(ConfigError, match=r"dataset.latnet_names: extra inputs are not permitted"):
+    typo = r"dataset.latnet_names: unknown key \(did you mean 'latent_names'\?\)"
+    with pytest.raises(ConfigError, match=typo):
         parse_config(path)
     path.write_text("dataset: {latent: [unclosed\n")
     with pytest.raises(ConfigError, match=r"not valid YAML at line"):
@@ -261,3 +264,129 @@ def test_duplicate_column_names_across_sources(tmp_path: Path):
     path = config_with(tmp_path, params="data/params.npy", param_names=["z0", "b", "c"])
     [message] = problems_of(path)
     assert "z0" in message and "more than one" in message
+
+
+# --- every bad file gets a message (issue 14) ----------------------------------------------
+
+
+def latent_config(tmp_path: Path, name: str, **more) -> Path:
+    return write_config(
+        tmp_path / "c.yaml", {"dataset": {"latent": name, **more}, "layout": "scatter"}
+    )
+
+
+def test_zero_byte_npy_says_it_is_empty(tmp_path: Path):
+    (tmp_path / "z.npy").write_bytes(b"")
+    [message] = problems_of(latent_config(tmp_path, "z.npy"))
+    assert "dataset.latent" in message and "z.npy: the file is empty (0 bytes)" in message
+    assert "Fix: write the data again" in message
+
+
+def test_cut_short_npy_says_so(tmp_path: Path):
+    np.save(tmp_path / "full.npy", np.zeros((100, 3), np.float32))
+    (tmp_path / "z.npy").write_bytes((tmp_path / "full.npy").read_bytes()[:200])
+    [message] = problems_of(latent_config(tmp_path, "z.npy"))
+    assert "the .npy file is cut short or damaged" in message and "np.save" in message
+
+
+def test_text_file_named_npy_says_what_it_is(tmp_path: Path):
+    (tmp_path / "z.npy").write_text("z0,z1\n0.1,0.2\n")
+    [message] = problems_of(latent_config(tmp_path, "z.npy"))
+    assert "the file is a text file, not a NumPy .npy (it starts with 'z0,z1')" in message
+    assert "rename it to .csv" in message and "pickle" not in message
+
+
+def test_npz_named_npy_and_npy_named_npz(tmp_path: Path):
+    np.savez(tmp_path / "a.npz", z=np.zeros((5, 2)))
+    (tmp_path / "a.npz").rename(tmp_path / "z.npy")
+    [message] = problems_of(latent_config(tmp_path, "z.npy"))
+    assert "is a zip archive (a NumPy .npz?), not a NumPy .npy" in message
+    assert "Fix: rename it to .npz" in message
+    np.save(tmp_path / "y.npy", np.zeros((5, 2)))
+    (tmp_path / "y.npy").rename(tmp_path / "y.npz")
+    [message] = problems_of(latent_config(tmp_path, "y.npz"))
+    assert "is a NumPy .npy file, not a NumPy .npz" in message
+
+
+def test_empty_npz_says_it_is_empty(tmp_path: Path):
+    np.savez(tmp_path / "z.npz")
+    [message] = problems_of(latent_config(tmp_path, "z.npz"))
+    assert "the .npz file is empty: it holds no arrays" in message
+
+
+def test_npz_key_typo_gets_did_you_mean(tmp_path: Path):
+    np.savez(tmp_path / "z.npz", latent=np.zeros((5, 2)), images=np.zeros((5, 2, 2)))
+    [message] = problems_of(latent_config(tmp_path, {"path": "z.npz", "key": "latnet"}))
+    assert "dataset.latent.key" in message and "(did you mean 'latent'?)" in message
+
+
+def test_csv_row_with_fewer_fields_is_refused_with_its_line(tmp_path: Path):
+    (tmp_path / "z.csv").write_text("a,b,c\n1,2,3\n4,5\n\n7,8,9\n1,2\n")
+    [message] = problems_of(latent_config(tmp_path, "z.csv"))
+    # line 3 is the second data row; the blank line 4 is skipped, as pandas does
+    assert "line 3, 6 have fewer fields than the header's 3 (line 3 has 2" in message
+    assert "one value per header column" in message
+
+
+def test_text_cell_in_numeric_latent_column_is_refused_with_its_line(tmp_path: Path):
+    rows = [f"{i}.0,{i}.5" for i in range(10)]
+    rows[3], rows[6] = "3.0,n/a", "?,6.5"
+    (tmp_path / "z.csv").write_text("a,b\n" + "\n".join(rows) + "\n")
+    [message] = problems_of(latent_config(tmp_path, "z.csv"))
+    assert "text ('?', 'n/a') where numbers are expected" in message or (
+        "text ('n/a', '?') where numbers are expected" in message
+    )
+    assert "column a: line 8" in message and "column b: line 5" in message
+    assert "leave the cell empty" in message
+
+
+def test_empty_and_nan_cells_in_a_csv_are_missing_values(tmp_path: Path):
+    (tmp_path / "z.csv").write_text("a,b\n1,2\n,3\n4,nan\n5,6\n")
+    _, dataset = open_config(latent_config(tmp_path, "z.csv"))
+    assert dataset.n == 2
+    assert "file rows 1, 2; lines 3, 4 of z.csv" in dataset.warnings[0]
+
+
+def test_typo_keys_get_did_you_mean(tmp_path: Path):
+    files = write_dataset(tmp_path / "data")
+    path = write_config(
+        tmp_path / "c.yaml",
+        {"titel": "x", "dataset": {"latent": f"data/{files['latent']}"}, "layout": "scater"},
+    )
+    messages = problems_of(path)
+    assert any("titel: unknown key (did you mean 'title'?)" in m for m in messages)
+    assert any("unknown view kind 'scater' (did you mean 'scatter'?)" in m for m in messages)
+    path = write_config(
+        tmp_path / "d.yaml",
+        {
+            "dataset": {"latent": f"data/{files['latent']}"},
+            "layout": "scatter",
+            "views": {"scatter": {"x": "z00"}},
+        },
+    )
+    [message] = problems_of(path)
+    assert "no column named 'z00' (did you mean 'z0'?)" in message
+
+
+def test_several_problems_are_reported_in_one_pass(tmp_path: Path):
+    """A typo'd key, an unknown view, an empty file and a row-count mismatch: all at once."""
+    np.save(tmp_path / "z.npy", np.zeros((10, 3), np.float32))
+    np.save(tmp_path / "p.npy", np.zeros((9, 2), np.float32))
+    (tmp_path / "m.npy").write_bytes(b"")
+    path = write_config(
+        tmp_path / "c.yaml",
+        {
+            "titel": "x",
+            "dataset": {"latent": "z.npy", "params": "p.npy", "images": "m.npy"},
+            "layout": {"row": ["scater", "parcoords"]},
+            "views": {"parcoords": {"colour": "z0"}},
+        },
+    )
+    with pytest.raises(ConfigError) as caught:
+        open_config(path)
+    text = str(with_data_problems(path, caught.value))
+    assert "titel: unknown key" in text
+    assert "unknown view kind 'scater'" in text
+    assert "views.parcoords.colour: unknown key (did you mean 'color'?)" in text
+    assert "dataset.images" in text and "the file is empty (0 bytes)" in text
+    assert "dataset.params: has 9 rows in p.npy but dataset.latent has 10 in z.npy" in text

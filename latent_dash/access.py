@@ -128,14 +128,23 @@ def configs_named(body: Any) -> set[str]:
     return keys
 
 
+def _json_body() -> Any:
+    """The request's JSON body, or None when it is not JSON Python can read (nested too deep:
+    latent_dash.hardening answers that one with 400)."""
+    try:
+        return request.get_json(silent=True, cache=True)
+    except RecursionError:
+        return None
+
+
 def requested_configs() -> set[str]:
     """The config keys the current request asks for, whatever route it goes to."""
     if request.endpoint == "thumbnail":
         return {str((request.view_args or {}).get("config_key"))}
     if request.path == UPDATE_PATH and request.method == "POST":
-        return configs_named(request.get_json(silent=True, cache=True))
+        return configs_named(_json_body())
     if request.method == "POST":  # the plain JSON routes (a table's rows) name it as `config`
-        body = request.get_json(silent=True, cache=True)
+        body = _json_body()
         config = body.get("config") if isinstance(body, dict) else None
         return {config} if isinstance(config, str) else set()
     if request.method == "GET":

@@ -49,7 +49,6 @@ def missing_demos(configs: list[Path]) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     from latent_dash.app import create_app
     from latent_dash.config import list_configs
-    from latent_dash.routes import cache_writable
 
     config = Path(args.config)
     if not config.is_file():
@@ -82,10 +81,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Sign-in: {auth.mode}")
     app = create_app(config, auth=auth)
     print(storage.describe_cache(), file=sys.stderr)
-    if not cache_writable(storage.cache_dir()):
+    problem = storage.health()  # what the pages need: store, read back, delete
+    if problem is not None:
         print(
-            f"WARNING {storage.cache_dir()} cannot be written: selections and results cannot be "
-            f"kept. Fix: set {storage.CACHE_ENV} to a writable folder",
+            f"WARNING {problem}: selections and results cannot be kept. "
+            f"Fix: set {storage.CACHE_ENV} to a writable folder",
             file=sys.stderr,
         )
     app.run(host=args.host, port=args.port, debug=args.debug)

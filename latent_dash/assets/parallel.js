@@ -275,7 +275,16 @@
       };
     }
 
+    /* The grey lines behind a selection: drawn when a selection first needs them (hidden
+     * without one), so a page without a selection draws its lines once, not twice. */
     drawBackground() {
+      this.bgDrawn = false;
+      if (this.preview || this.mask) this.ensureBackground();
+    }
+
+    ensureBackground() {
+      if (this.bgDrawn) return;
+      this.bgDrawn = true;
       const all = new Int32Array(this.rows.length);
       for (let j = 0; j < all.length; j++) all[j] = j;
       this.drawLines("bg", this.lineSource(all, null), () => GREY, this.alphaFor(all.length) * 0.6);
@@ -303,6 +312,7 @@
         };
       }
       this.bg.style.visibility = shown ? "visible" : "hidden";
+      if (shown) this.ensureBackground();
       this.drawnMask = shown; // what the foreground is being drawn for (tests read it)
       const source = this.lineSource(list, extras);
       // lines of one colour together: fewer style changes, one pass per colour
@@ -512,7 +522,7 @@
       const brushed = Object.keys(this.ranges).length > 0;
       if (!this.full) {
         this.publish("user");
-        dc.set_props(this.storeId("request"), { data: this.brushValue("user") });
+        dc.set_props(this.storeId("server-brush"), { data: this.brushValue("user") });
         return;
       }
       let value = null;

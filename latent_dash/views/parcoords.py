@@ -88,9 +88,9 @@ class ids:
         return {"kind": KIND, "part": "brush", "view": view}
 
     @staticmethod
-    def request(view: str) -> dict[str, str]:
+    def server_brush(view: str) -> dict[str, str]:
         """A released brush for the server to evaluate (codes above the browser's budget)."""
-        return {"kind": KIND, "part": "request", "view": view}
+        return {"kind": KIND, "part": "server-brush", "view": view}
 
     @staticmethod
     def plot(view: str) -> dict[str, str]:
@@ -367,7 +367,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             ),
             dcc.Store(id=ids.data(view_id), data=panel_data(dataset, dims, color)),
             dcc.Store(id=ids.brush(view_id), data={"order": dims, "ranges": {}, "from": "layout"}),
-            dcc.Store(id=ids.request(view_id)),
+            dcc.Store(id=ids.server_brush(view_id)),
             dcc.Store(id=ids.control(view_id, "extra"), data=0),  # selected lines added
             dcc.Store(id=ids.control(view_id, "lines")),  # those lines, drawn on top
         ],
@@ -406,7 +406,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output("selection-mask", "data", allow_duplicate=True),
         Output("selection", "data", allow_duplicate=True),
-        Input(ids.request(ALL), "data"),
+        Input(ids.server_brush(ALL), "data"),
         State("selection", "data"),
         State("selection-mode", "value"),
         State("config-key", "data"),

@@ -175,3 +175,63 @@ def test_caption_and_columns():
     ]
     formatted = [d["headerName"] for d in defs if "valueFormatter" in d]
     assert formatted == ["z0", "z1", "z2", "p0", "p1", "error"]  # floats only, not labels
+
+
+# ---------------------------------------------------------------- the row route
+
+
+@pytest.fixture
+def rows_client(tmp_path):
+    from latent_dash.app import create_app
+    from tests.conftest import write_config, write_dataset
+
+    files = write_dataset(tmp_path / "data", n=120)
+    config = write_config(
+        tmp_path / "rows.yaml",
+        {"dataset": {k: f"data/{v}" for k, v in files.items()}, "layout": {"row": ["table"]}},
+    )
+    return create_app(config, warm_up=False).server.test_client()
+
+
+def rows_body(**changes):
+    body = {"config": "rows", "view": "table", "mask": None, "filter": None, "sort": [],
+            "start": 0, "end": 50, "focus": None}  # fmt: skip
+    return body | changes
+
+
+def test_the_row_route_answers_the_selected_rows_and_the_caption(rows_client):
+    from latent_dash.selection import encode
+    from latent_dash.views.table import ROWS_PATH
+
+    mask = np.zeros(120, dtype=bool)
+    mask[[3, 17, 40, 99]] = True
+    answer = rows_client.post(ROWS_PATH, json=rows_body(mask=encode(mask), focus=17)).get_json()
+    assert answer["rowCount"] == 4
+    assert [row[INDEX_FIELD] for row in answer["rowData"]] == [3, 17, 40, 99]
+    assert answer["caption"] == "4 selected samples · focus: sample 17"
+    everyone = rows_client.post(ROWS_PATH, json=rows_body(start=50, end=100)).get_json()
+    assert everyone["rowCount"] == 120 and len(everyone["rowData"]) == 50
+    assert everyone["caption"] == "all 120 samples; select in any view to narrow"
+    caption_only = rows_client.post(ROWS_PATH, json=rows_body(end=0)).get_json()
+    assert caption_only["rowData"] == [] and caption_only["rowCount"] == 120
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"config": "elsewhere"}, "`config`"),
+        ({"mask": {"n": 120, "idx": [500]}}, "`mask`"),
+        ({"mask": "all"}, "`mask`"),
+        ({"start": -1}, "`start`"),
+        ({"end": 10**9}, "`start`"),
+        ({"sort": "z0"}, "`sort`"),
+        ({"focus": "3"}, "`focus`"),
+        ({"filter": 7}, "`filter`"),
+    ],
+)
+def test_a_malformed_row_request_is_400_with_its_reason(rows_client, change, reason):
+    from latent_dash.views.table import ROWS_PATH
+
+    response = rows_client.post(ROWS_PATH, json=rows_body(**change))
+    assert response.status_code == 400 and reason in response.get_json()["error"]
+    assert rows_client.post(ROWS_PATH, data="not json").status_code == 400

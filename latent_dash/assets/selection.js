@@ -165,7 +165,7 @@
 
   /* The selection and focus the scatter-like graphs show (set by highlightScatter). */
   const shown = { mask: null, focus: null };
-  const VEIL = "rgba(255,255,255,0.78)";
+  const VEIL_PIXEL = 0xc7ffffff; // white at 78 % opacity, as RGBA bytes read little-endian
   const FOCUS = "#d62728";
 
   /* A canvas over the plot area, above plotly's points and below its hover labels. The veil
@@ -188,38 +188,50 @@
     return canvas;
   }
 
+  /* Data -> pixel (from the plot area's corner) along an axis: plotly's linear map when the
+   * axis is linear (one multiply-add a point), else its own conversion. */
+  function pixelOf(axis) {
+    if (axis.type === "linear" && typeof axis._m === "number" && typeof axis._b === "number") {
+      const m = axis._m;
+      const b = axis._b;
+      return (v) => m * v + b;
+    }
+    return (v) => axis.c2p(v);
+  }
+
   function drawOverlay(gd) {
     const layout = gd._fullLayout;
     const canvas = overlayCanvas(gd);
     if (!canvas || !layout || !layout._size || !layout.xaxis || !layout.yaxis) return;
     const size = layout._size;
     const ratio = Math.min(window.devicePixelRatio || 1, 2);
-    if (canvas.width !== Math.round(size.w * ratio) || canvas.height !== Math.round(size.h * ratio)) {
-      canvas.width = Math.round(size.w * ratio);
-      canvas.height = Math.round(size.h * ratio);
+    const width = Math.max(1, Math.round(size.w * ratio));
+    const height = Math.max(1, Math.round(size.h * ratio));
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
     }
     canvas.style.left = size.l + "px";
     canvas.style.top = size.t + "px";
     canvas.style.width = size.w + "px";
     canvas.style.height = size.h + "px";
     const g = canvas.getContext("2d");
-    g.setTransform(ratio, 0, 0, ratio, 0, 0);
-    g.clearRect(0, 0, size.w, size.h);
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, width, height);
     const mask = shown.mask;
     const focus = shown.focus;
     // what the canvas shows, for tests: the highlighted samples (null: no selection), the ring
     const drawn = { selected: mask ? [] : null, focus: null };
     gd.__ldShown = drawn;
     if (!mask && (focus === null || focus === undefined)) return;
-    const xa = layout.xaxis;
-    const ya = layout.yaxis;
+    const px = pixelOf(layout.xaxis);
+    const py = pixelOf(layout.yaxis);
+    // the veil as pixels, holes written straight into them: one loop over the selected points
+    // and one putImageData, where canvas rectangles cost seconds at a million points
+    const image = mask ? g.createImageData(width, height) : null;
+    const pixels = image ? new Uint32Array(image.data.buffer) : null;
+    if (pixels) pixels.fill(VEIL_PIXEL);
     let ring = null;
-    if (mask) {
-      g.fillStyle = VEIL;
-      g.fillRect(0, 0, size.w, size.h);
-      g.globalCompositeOperation = "destination-out";
-      g.beginPath();
-    }
     (gd.data || []).forEach(function (trace, t) {
       if (trace.meta === "focus" || trace.meta === "grid" || trace.visible === false || trace.visible === "legendonly") return;
       const full = (gd._fullData || [])[t] || trace;
@@ -230,23 +242,27 @@
       const ys = ArrayBuffer.isView(full.y) ? full.y : arrayOf(trace.y);
       const marker = full.marker || trace.marker || {};
       const r = (typeof marker.size === "number" ? marker.size : 6) / 2 + 1;
+      const half = Math.max(1, Math.round(r * ratio));
       for (let j = 0; j < idx.length; j++) {
         const sample = idx[j];
-        if (sample === focus) ring = [xa.c2p(xs[j]), ya.c2p(ys[j]), r];
+        if (sample === focus) ring = [px(xs[j]), py(ys[j]), r];
         if (!mask || !mask[sample]) continue;
         drawn.selected.push(sample);
-        const x = xa.c2p(xs[j]);
-        const y = ya.c2p(ys[j]);
-        if (x > -r && y > -r && x < size.w + r && y < size.h + r) g.rect(x - r, y - r, 2 * r, 2 * r);
+        const cx = Math.round(px(xs[j]) * ratio);
+        const cy = Math.round(py(ys[j]) * ratio);
+        if (cx < -half || cy < -half || cx >= width + half || cy >= height + half) continue;
+        const x0 = Math.max(0, cx - half);
+        const x1 = Math.min(width - 1, cx + half);
+        for (let y = Math.max(0, cy - half), y1 = Math.min(height - 1, cy + half); y <= y1; y++) {
+          pixels.fill(0, y * width + x0, y * width + x1 + 1);
+        }
       }
     });
-    if (mask) {
-      g.fill();
-      g.globalCompositeOperation = "source-over";
-    }
+    if (image) g.putImageData(image, 0, 0);
     if (ring) {
       drawn.focus = focus;
       drawn.ring = [ring[0] + size.l, ring[1] + size.t];
+      g.setTransform(ratio, 0, 0, ratio, 0, 0);
       g.strokeStyle = FOCUS;
       g.lineWidth = 3;
       g.beginPath();

@@ -49,6 +49,7 @@ from dash.exceptions import PreventUpdate
 from latent_dash.data import Dataset
 from latent_dash.selection import decode, encode
 from latent_dash.views.common import (
+    PanelIds,
     column_options,
     dataset_for,
     drawn_note,
@@ -69,38 +70,36 @@ TOP = 0xFFFE  # the code of a column's maximum
 PLAIN_LINE = "#1f77b4"
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every parcoords panel."""
 
-    @staticmethod
-    def control(view: str, name: str) -> dict[str, str]:
-        return {"kind": KIND, "part": name, "view": view}
+    kind = KIND
 
-    @staticmethod
-    def picker(view: str, name: str, columns: str) -> dict[str, str]:
+    @classmethod
+    def picker(cls, view: str, name: str, columns: str) -> dict[str, str]:
         """A column picker; `columns` is "all" or "numeric" (see ui/columns.py)."""
-        return {"kind": KIND, "part": name, "view": view, "picker": columns}
+        return {**cls.part(view, name), "picker": columns}
 
-    @staticmethod
-    def brush(view: str) -> dict[str, str]:
+    @classmethod
+    def brush(cls, view: str) -> dict[str, str]:
         """{"order": [labels], "ranges": {label: [[lo, hi]] in codes}, "from": who wrote it}:
         kept so that a redraw (new axes, colour, filter) keeps the order and the brushes."""
-        return {"kind": KIND, "part": "brush", "view": view}
+        return cls.part(view, "brush")
 
-    @staticmethod
-    def server_brush(view: str) -> dict[str, str]:
+    @classmethod
+    def server_brush(cls, view: str) -> dict[str, str]:
         """A released brush for the server to evaluate (codes above the browser's budget)."""
-        return {"kind": KIND, "part": "server-brush", "view": view}
+        return cls.part(view, "server-brush")
 
-    @staticmethod
-    def plot(view: str) -> dict[str, str]:
+    @classmethod
+    def plot(cls, view: str) -> dict[str, str]:
         """The element the browser draws the canvases and axes into."""
-        return {"kind": KIND, "part": "plot", "view": view}
+        return cls.part(view, "plot")
 
-    @staticmethod
-    def data(view: str) -> dict[str, str]:
+    @classmethod
+    def data(cls, view: str) -> dict[str, str]:
         """What the browser draws: codes, rows, colours (`panel_data`)."""
-        return {"kind": KIND, "part": "data", "view": view}
+        return cls.part(view, "data")
 
 
 # ---------------------------------------------------------------- codes (pure, no dash)
@@ -363,13 +362,13 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             controls,
             html.Div(id=ids.plot(view_id), className="view-graph parallel-plot"),
             html.Small(
-                caption(dataset, color), id=ids.control(view_id, "caption"), className="text-muted"
+                caption(dataset, color), id=ids.part(view_id, "caption"), className="text-muted"
             ),
             dcc.Store(id=ids.data(view_id), data=panel_data(dataset, dims, color)),
             dcc.Store(id=ids.brush(view_id), data={"order": dims, "ranges": {}, "from": "layout"}),
             dcc.Store(id=ids.server_brush(view_id)),
-            dcc.Store(id=ids.control(view_id, "extra"), data=0),  # selected lines added
-            dcc.Store(id=ids.control(view_id, "lines")),  # those lines, drawn on top
+            dcc.Store(id=ids.part(view_id, "extra"), data=0),  # selected lines added
+            dcc.Store(id=ids.part(view_id, "lines")),  # those lines, drawn on top
         ],
         className="view-body",
     )
@@ -398,7 +397,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "parallelLines"),
-        Input(ids.control(MATCH, "lines"), "data"),
+        Input(ids.part(MATCH, "lines"), "data"),
         State(ids.plot(MATCH), "id"),
         prevent_initial_call=True,
     )
@@ -441,10 +440,10 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.data(MATCH), "data"),
-        Output(ids.control(MATCH, "caption"), "children"),
+        Output(ids.part(MATCH, "caption"), "children"),
         Output(ids.brush(MATCH), "data", allow_duplicate=True),
-        Output(ids.control(MATCH, "extra"), "data", allow_duplicate=True),
-        Output(ids.control(MATCH, "lines"), "data", allow_duplicate=True),
+        Output(ids.part(MATCH, "extra"), "data", allow_duplicate=True),
+        Output(ids.part(MATCH, "lines"), "data", allow_duplicate=True),
         Input(ids.picker(MATCH, "dims", "all"), "value"),
         Input(ids.picker(MATCH, "color", "numeric"), "value"),
         Input("filter", "data"),
@@ -469,11 +468,11 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         return data, caption(dataset, color, visible, selected), kept, extra, lines
 
     @app.callback(
-        Output(ids.control(ALL, "lines"), "data"),
-        Output(ids.control(ALL, "caption"), "children", allow_duplicate=True),
-        Output(ids.control(ALL, "extra"), "data", allow_duplicate=True),
+        Output(ids.part(ALL, "lines"), "data"),
+        Output(ids.part(ALL, "caption"), "children", allow_duplicate=True),
+        Output(ids.part(ALL, "extra"), "data", allow_duplicate=True),
         Input("selection-mask", "data"),
-        State(ids.control(ALL, "extra"), "data"),
+        State(ids.part(ALL, "extra"), "data"),
         State(ids.picker(ALL, "dims", "all"), "value"),
         State(ids.picker(ALL, "color", "numeric"), "value"),
         State("filter", "data"),

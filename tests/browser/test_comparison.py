@@ -154,3 +154,31 @@ def test_three_models_pick_the_pair_to_compare(dash_duo, comparison: Path):
     dash_duo.wait_for_contains_text(header, "B: model-c", timeout=30)
     # model C is model A's first three dims scaled: the same neighbourhoods in those dims
     assert dash_duo.find_element(".comparison-summary").text.count("latent dims") == 1
+
+
+def test_models_of_different_widths_keep_their_own_dims(dash_duo, comparison: Path):
+    """Model A has 4 dims, model B 6: after computed columns appear (the k-NN overlap), every
+    picker and parcoords of B still holds B's dims, and A's A's."""
+    from tests.browser.helpers import parcoords_state
+
+    config = yaml.safe_load(comparison.read_text())
+    config["layout"] = {"column": ["parcoords"]}
+    config["views"] = {}
+    write_config(comparison, config)
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    dash_duo.wait_for_element(".comparison-summary table", timeout=30)  # derived: knn overlap
+    a, b = ".model-0 .view-parcoords", ".model-1 .view-parcoords"
+    dims_a = [f"z{i}" for i in range(4)]
+    dims_b = [f"z{i}" for i in range(6)]
+    until(dash_duo, lambda: parcoords_state(dash_duo, b)["order"] == dims_b)
+    assert parcoords_state(dash_duo, a)["order"] == dims_a
+    # the pickers' options were refreshed for the computed column (listed in B's colour
+    # picker), each from its own model: B's axes picker still holds its 6 dims
+    dash_duo.find_elements(f"{b} .view-controls .dash-dropdown")[1].click()
+    until(dash_duo, lambda: any(
+        o.text.startswith("knn overlap")
+        for o in dash_duo.find_elements("[role=listbox] [role=option]")
+    ))  # fmt: skip
+    assert "6 selected" in dash_duo.find_element(f"{b} .view-controls").text
+    assert "4 selected" in dash_duo.find_element(f"{a} .view-controls").text
+    assert parcoords_state(dash_duo, b)["order"] == dims_b

@@ -13,8 +13,6 @@ import base64
 import contextlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from latent_dash.auth import user_line
 from tests.conftest import pytest_setup_options, write_config, write_dataset
-from tests.deploy.test_gunicorn import ROOT, free_port, text_of, wait_healthy, wait_text
+from tests.deploy.test_gunicorn import free_port, gunicorn, text_of, wait_text
 
 pytestmark = pytest.mark.deploy
 UPDATE = "/_dash-update-component"
@@ -72,23 +70,8 @@ def server(tmp_path: Path):
     }
     env.pop("LATENT_DASH_REDIS_URL", None)
     env.pop("LATENT_DASH_TRUSTED_USER_HEADER", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app:server", "-w", "2",
-         "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            _, errors = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, errors = process.communicate()
-        assert b"Traceback" not in errors, errors.decode(errors="replace")[-3000:]
+    with gunicorn(env, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

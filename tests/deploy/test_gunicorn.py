@@ -8,11 +8,13 @@ answers each request, and requests must really be spread over more than one work
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,28 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
     raise AssertionError(f"gunicorn did not answer /healthz within {timeout} s")
 
 
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
+    """`gunicorn app:server -w 2` on `port` until healthy; stopped after, with no traceback in
+    its log."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "app:server", "-w", "2",
+         "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            _, errors = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, errors = process.communicate()
+        assert b"Traceback" not in errors, errors.decode(errors="replace")[-3000:]
+
+
 @pytest.fixture
 def server(tmp_path: Path):
     """gunicorn app:server -w 2 on a free port, over a small config written here."""
@@ -70,23 +94,8 @@ def server(tmp_path: Path):
         "LATENT_DASH_WARM_UP": "0",
     }
     env.pop("LATENT_DASH_REDIS_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app:server", "-w", "2",
-         "-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            _, errors = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, errors = process.communicate()
-        assert b"Traceback" not in errors, errors.decode(errors="replace")[-3000:]
+    with gunicorn(env, port) as process:
+        yield f"http://127.0.0.1:{port}", process.pid
 
 
 @pytest.fixture

@@ -31,7 +31,13 @@ from latent_dash.compute import comparison as metrics
 from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
 from latent_dash.data import Dataset, open_compare
 from latent_dash.errors import ConfigError
-from latent_dash.views.common import PanelIds, labelled, new_selection
+from latent_dash.views.common import (
+    PanelIds,
+    column_options,
+    dataset_for,
+    labelled,
+    new_selection,
+)
 
 KIND = "comparison"
 OVERLAP_COLUMN = "knn overlap"
@@ -394,18 +400,31 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output("derived", "data", allow_duplicate=True),
+        Output(EMBEDDING_COLORS, "options", allow_duplicate=True),
         Output(EMBEDDING_COLORS, "value", allow_duplicate=True),
         Input(ids.part(ALL, "overlap-key"), "data"),
+        State("derived", "data"),
+        State("config-key", "data"),
         prevent_initial_call=True,
     )
-    def colour_embeddings(keys: list[str | None]):
-        """The overlap becomes a column of the page, and every embedding is coloured by it."""
+    def colour_embeddings(keys: list[str | None], derived: dict | None, config_key: str):
+        """The overlap becomes a column of the page, and every embedding is coloured by it.
+
+        The colour pickers get their options in the same answer as their value: a value that
+        arrived before the options listing it (ui/columns refreshes them on its own) was dropped
+        by the dropdown, and the embeddings stayed uncoloured now and then."""
         key = next((k for k in keys if k), None)
         if key is None:
             raise PreventUpdate
+        column = {"key": key, "index": None}
         patch = Patch()
-        patch[OVERLAP_COLUMN] = {"key": key, "index": None}
-        return patch, [OVERLAP_COLUMN] * len(ctx.outputs_list[1])
+        patch[OVERLAP_COLUMN] = column
+        columns = {**(derived or {}), OVERLAP_COLUMN: column}
+        options = [
+            column_options(dataset_for(menu, config_key, columns, str(item["id"]["view"])))
+            for item in ctx.outputs_list[1]
+        ]
+        return patch, options, [OVERLAP_COLUMN] * len(ctx.outputs_list[2])
 
     @app.callback(
         Output("selection-mask", "data", allow_duplicate=True),

@@ -242,7 +242,13 @@
       const ys = ArrayBuffer.isView(full.y) ? full.y : arrayOf(trace.y);
       const marker = full.marker || trace.marker || {};
       const r = (typeof marker.size === "number" ? marker.size : 6) / 2 + 1;
-      const half = Math.max(1, Math.round(r * ratio));
+      // a round hole the size of the marker: each row's half-width, from the circle
+      const radius = Math.max(1, (r - 0.5) * ratio);
+      const half = Math.ceil(radius);
+      const span = new Int32Array(2 * half + 1);
+      for (let dy = -half; dy <= half; dy++) {
+        span[dy + half] = Math.floor(Math.sqrt(Math.max(0, radius * radius - dy * dy)));
+      }
       for (let j = 0; j < idx.length; j++) {
         const sample = idx[j];
         if (sample === focus) ring = [px(xs[j]), py(ys[j]), r];
@@ -251,10 +257,11 @@
         const cx = Math.round(px(xs[j]) * ratio);
         const cy = Math.round(py(ys[j]) * ratio);
         if (cx < -half || cy < -half || cx >= width + half || cy >= height + half) continue;
-        const x0 = Math.max(0, cx - half);
-        const x1 = Math.min(width - 1, cx + half);
         for (let y = Math.max(0, cy - half), y1 = Math.min(height - 1, cy + half); y <= y1; y++) {
-          pixels.fill(0, y * width + x0, y * width + x1 + 1);
+          const w = span[y - cy + half];
+          const x0 = Math.max(0, cx - w);
+          const x1 = Math.min(width - 1, cx + w);
+          if (x1 >= x0) pixels.fill(0, y * width + x0, y * width + x1 + 1);
         }
       }
     });

@@ -28,11 +28,6 @@
   let mode = "replace"; // the toolbar's selection mode (rememberMode)
   let lastMask = { value: null, n: null }; // the shared selection, for panels drawn later
 
-  function stringifyId(id) {
-    if (typeof id !== "object") return String(id);
-    return "{" + Object.keys(id).sort().map((k) => JSON.stringify(k) + ":" + JSON.stringify(id[k])).join(",") + "}";
-  }
-
   function svg(tag, attrs, parent) {
     const el = document.createElementNS(SVGNS, tag);
     Object.keys(attrs || {}).forEach((k) => el.setAttribute(k, attrs[k]));
@@ -570,7 +565,7 @@
   }
 
   function plotFor(id, create) {
-    const key = stringifyId(id);
+    const key = lib().stringifyId(id);
     const root = document.getElementById(key);
     let plot = plots.get(key);
     if (plot && plot.root !== root) {

@@ -316,6 +316,7 @@
   const api = {
     arrayOf: arrayOf,
     sameSelection: sameSelection,
+    stringifyId: stringifyId,
     whenIdle: whenIdle,
     decode: decode,
     encode: encode,

@@ -15,10 +15,7 @@
   const grids = new Map(); // stringified grid id -> {id, view, captionId, asked}
   let refreshedFor; // the selection the grids were last purged for
 
-  function stringifyId(id) {
-    return "{" + Object.keys(id).sort().map((k) => JSON.stringify(k) + ":" + JSON.stringify(id[k])).join(",") + "}";
-  }
-
+  const stringifyId = (id) => dc.latent_dash.stringifyId(id); // selection.js
   function same(a, b) {
     return dc.latent_dash.sameSelection(a, b);
   }

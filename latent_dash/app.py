@@ -31,6 +31,18 @@ from latent_dash.data import Dataset, open_compare, open_config, with_data_probl
 from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.hardening import register_hardening
 from latent_dash.menu import config_menu
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DATASET_SIZE,
+    DERIVED,
+    FILTER,
+    FOCUS,
+    SELECTION,
+    SELECTION_MASK,
+    Page,
+    stores,
+)
 from latent_dash.routes import register_routes
 from latent_dash.security_headers import register_security_headers
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
@@ -38,10 +50,8 @@ from latent_dash.ui.grid import build_comparison, build_grid
 from latent_dash.ui.messages import cache_panel, error_panel, no_config_panel, warning_panel
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
-from latent_dash.ui.stores import stores
 from latent_dash.views import comparison, register_all
 from latent_dash.views import embedding as embedding_view
-from latent_dash.views.common import dataset_for
 
 log = logging.getLogger("latent_dash")
 ASSETS = Path(__file__).parent / "assets"
@@ -51,8 +61,6 @@ def background_manager():
     """Runs long callbacks (embeddings, clustering): Celery workers when LATENT_DASH_REDIS_URL
     is set, else processes forked here with results on disk (latent_dash.background)."""
     return background.background_manager()
-
-
 
 
 def summary(dataset: Dataset) -> str:
@@ -197,12 +205,10 @@ def watch_selection(app: Dash, menu: dict[str, Path], on_selection: SelectionHoo
     dropped at load have none), or None once the selection is cleared or the config switched.
     """
 
-    @app.callback(
-        Input("selection", "data"), State("config-key", "data"), prevent_initial_call=True
-    )
+    @app.callback(Input(SELECTION, DATA), State(CONFIG_KEY, DATA), prevent_initial_call=True)
     def report_selection(selection: dict | None, config_key: str | None) -> None:
         try:
-            dataset = dataset_for(menu, config_key)
+            dataset = Page(menu, config_key, model=0).dataset
         except (ConfigError, PreventUpdate):
             return
         mask = selection_store.get(selection.get("key"), dataset.n) if selection else None
@@ -283,24 +289,24 @@ def create_app(
     @app.callback(
         Output("workspace", "children"),
         Output("dataset-summary", "children"),
-        Output("config-key", "data"),
-        Output("dataset-size", "data"),
+        Output(CONFIG_KEY, DATA),
+        Output(DATASET_SIZE, DATA),
         Output("config-menu", "value"),
         Output("config-menu", "options"),
         Output("url", "search"),
-        Output("selection-mask", "data"),
-        Output("selection", "data"),
-        Output("focus", "data"),
-        Output("filter", "data"),
-        Output("derived", "data"),
+        Output(SELECTION_MASK, DATA),
+        Output(SELECTION, DATA),
+        Output(FOCUS, DATA),
+        Output(FILTER, DATA),
+        Output(DERIVED, DATA),
         Input("url", "search"),
         Input("config-menu", "value"),
-        State("dataset-size", "data"),
-        State("selection-mask", "data"),
-        State("selection", "data"),
-        State("focus", "data"),
-        State("filter", "data"),
-        State("derived", "data"),
+        State(DATASET_SIZE, DATA),
+        State(SELECTION_MASK, DATA),
+        State(SELECTION, DATA),
+        State(FOCUS, DATA),
+        State(FILTER, DATA),
+        State(DERIVED, DATA),
     )
     def show_config(search: str | None, chosen: str | None, size: int | None, *shared):
         """Render the config the address bar names on load, or the one chosen in the menu.

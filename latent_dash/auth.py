@@ -342,4 +342,3 @@ def exposure_warning(hosts: list[str], settings: AuthSettings) -> str | None:
         f"{USERS_ENV}=<users file> (or {USER_HEADER_ENV} behind a sign-in proxy); see the "
         "README, 'Who may see what'."
     )
-

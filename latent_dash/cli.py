@@ -175,10 +175,10 @@ def _precompute_embeddings(views: tuple[ViewSpec, ...], dataset: Dataset, prefix
         print(f"  {prefix}no embedding views")
     ok = True
     for spec in specs:
-        method = spec.options.get("method", "pca")
-        params = {k: v for k, v in spec.options.items() if k in embedding.DEFAULTS}
+        method = spec.options.method
+        params = {k: v for k, v in spec.options.model_dump().items() if k in embedding.DEFAULTS}
         what = f"  {prefix}{spec.id}: {embedding.describe(method, params)} of {dataset.n:,} samples"
-        if spec.options.get("on", "all") != "all":
+        if spec.options.on != "all":
             print(f"{what}: skipped (it embeds the selection made in the page)")
             continue
         start = time.perf_counter()

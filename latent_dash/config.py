@@ -7,7 +7,7 @@ message) and every failure becomes a `Problem` naming the file, the key and the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from latent_dash.errors import ConfigError, Problem, did_you_mean
-from latent_dash.kinds import KINDS, canonical_kind, options_model
+from latent_dash.kinds import ViewOptions, canonical_kind, options_model, registry
 
 
 class Source(BaseModel):
@@ -159,11 +159,11 @@ class CompareConfig(BaseModel):
 
 @dataclass(frozen=True)
 class ViewSpec:
-    """One panel of the layout: a unique id, its kind and its raw options."""
+    """One panel of the layout: a unique id, its kind and its validated options."""
 
     id: str
     kind: str
-    options: dict[str, Any] = field(default_factory=dict)
+    options: ViewOptions
 
 
 @dataclass(frozen=True)
@@ -385,8 +385,10 @@ def _resolve_layout(
                 file,
                 key if name not in views else f"views.{name}.kind",
                 f"unknown view kind {kind_name!r}"
-                + did_you_mean(str(kind_name), [n for k, v in KINDS.items() for n in (k, *v[1])]),
-                f"use one of: {', '.join(KINDS)} (or an NDDAV name such as 'Scatter Plot')",
+                + did_you_mean(
+                    str(kind_name), [n for k, v in registry().items() for n in (k, *v.aliases)]
+                ),
+                f"use one of: {', '.join(registry())} (or an NDDAV name such as 'Scatter Plot')",
             )
         )
         return None
@@ -396,13 +398,13 @@ def _resolve_layout(
         while any(s.id == f"{view_id}-{n}" for s in specs):
             n += 1
         view_id = f"{view_id}-{n}"
+    model = options_model(kind)
     try:
-        options = options_model(kind).model_validate(options).model_dump(exclude_none=True)
+        validated = model.model_validate(options)
     except ValidationError as exc:
-        problems.extend(
-            _pydantic_problems(file, exc, prefix=f"views.{name}", model=options_model(kind))
-        )
-    specs.append(ViewSpec(view_id, kind, options))
+        problems.extend(_pydantic_problems(file, exc, prefix=f"views.{name}", model=model))
+        validated = model()  # the problems are raised together; the spec is never used
+    specs.append(ViewSpec(view_id, kind, validated))
     return view_id
 
 

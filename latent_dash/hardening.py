@@ -174,9 +174,7 @@ def _empty_job(app: Dash, body: dict) -> bool:
 
 
 def _refuse(status: int, message: str) -> Response:
-    return Response(
-        json.dumps({"error": message}), status=status, mimetype="application/json"
-    )
+    return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
 
 
 class BodyLimit:
@@ -257,6 +255,7 @@ def _answer_errors(server: Any) -> None:
     server.register_error_handler(ConfigError, config_changed)
     for kind in BAD_VALUE_ERRORS:
         server.register_error_handler(kind, bad_value)
+
     def no_redis(error: Exception) -> Response:
         """Redis did not answer within its timeout: 503 at once, the worker free again."""
         log.error("%s %s: Redis does not answer: %s", request.method, request.path, error)
@@ -267,6 +266,7 @@ def _answer_errors(server: Any) -> None:
 
     for kind in (CacheUnavailable, sqlite3.Error):  # bare OSErrors are not the cache's
         server.register_error_handler(kind, sick_cache)
+
     def redis_behind(error: RuntimeError) -> Response:
         """Celery's result store gives up with a RuntimeError whose cause is Redis's timeout."""
         cause: BaseException | None = error

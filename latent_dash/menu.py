@@ -2,8 +2,8 @@
 
 A menu maps keys (file stems, carried in the address bar) to config files. A comparison config
 names other configs; they join the menu under their own keys, so every panel of a comparison
-page can resolve its own model's dataset, thumbnails and results by a menu key. Panel ids of a
-comparison page carry the model they draw: `m0-embedding` is the embedding of the first model.
+page can resolve its own model's dataset, thumbnails and results by a menu key (the model's
+number is a key of the panel's ids: latent_dash.page).
 
 The menu follows its folder while the server runs: a config added (or removed) after start is
 found on the next page load or lookup of an unknown key, by comparing the folder's
@@ -13,15 +13,12 @@ copy; the names catch an addition within the file system's timestamp granularity
 
 from __future__ import annotations
 
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from latent_dash.config import is_compare, list_configs, parse_compare
 from latent_dash.errors import ConfigError
-
-_MODEL_VIEW = re.compile(r"^m(\d+)-")
 
 
 class ConfigMenu(dict[str, Path]):
@@ -120,14 +117,3 @@ def model_keys(menu: dict[str, Path], key: str | None) -> list[str] | None:
         return None
     by_path = {p: k for k, p in menu.items()}
     return [by_path[m] for m in members if m in by_path]
-
-
-def model_view_id(model: int, view_id: str) -> str:
-    """The id of a panel drawing model number `model` on a comparison page."""
-    return f"m{model}-{view_id}"
-
-
-def model_of_view(view_id: str | None) -> int | None:
-    """The model number a panel id carries, or None for a panel of a plain page."""
-    match = _MODEL_VIEW.match(view_id or "")
-    return int(match.group(1)) if match else None

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 class CacheUnavailable(RuntimeError):
     """The cache folder cannot keep a value: the message says why and what to do."""
 
+
 _configs: dict[str, Path] = {}  # "folder": the folder of the configs this process serves
 
 

@@ -53,9 +53,10 @@
   }
 
   class ParallelPlot {
-    constructor(root, view) {
+    constructor(root, id) {
       this.root = root;
-      this.view = view;
+      this.id = id; // the panel's pattern-matching id: {kind, part, view, model}
+      this.view = lib().panelSource(id); // what a selection made here names as its source
       this.mask = null; // Uint8Array(n) of the shared selection, or null
       this.source = null; // the view that made it
       this.extras = null; // selected lines added to the sample: {rows, codes: [Uint16Array], color}
@@ -507,7 +508,7 @@
     }
 
     storeId(part) {
-      return { kind: "parcoords", part: part, view: this.view };
+      return { kind: "parcoords", part: part, view: this.id.view, model: this.id.model };
     }
 
     /* A released brush: evaluated here over every sample when the codes of all are here,
@@ -574,7 +575,7 @@
       plots.delete(key);
     }
     if (!plot && root && create) {
-      plot = new ParallelPlot(root, id.view);
+      plot = new ParallelPlot(root, id);
       root.__parallel = plot;
       plots.set(key, plot);
     }

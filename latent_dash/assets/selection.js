@@ -163,6 +163,12 @@
     return "{" + Object.keys(id).sort().map((k) => JSON.stringify(k) + ":" + JSON.stringify(id[k])).join(",") + "}";
   }
 
+  /* The `source` a selection made in a panel names: unique on the page, also beside other
+   * models' panels of the same view (page.Panel.source is its twin). */
+  function panelSource(id) {
+    return id.view + "@" + (id.model || 0);
+  }
+
   /* The selection and focus the scatter-like graphs show (set by highlightScatter). */
   const shown = { mask: null, focus: null };
   const VEIL_PIXEL = 0xc7ffffff; // white at 78 % opacity, as RGBA bytes read little-endian
@@ -317,6 +323,7 @@
     arrayOf: arrayOf,
     sameSelection: sameSelection,
     stringifyId: stringifyId,
+    panelSource: panelSource,
     whenIdle: whenIdle,
     decode: decode,
     encode: encode,
@@ -360,8 +367,8 @@
         if (i !== undefined && i >= 0 && i < n) fresh[i] = 1;
       }
       const mask = combine(decode(currentValue, n), fresh, mode);
-      const value = Object.assign(encode(mask), { source: trigger.view });
-      return [value, { mask: value, source: trigger.view }];
+      const value = Object.assign(encode(mask), { source: panelSource(trigger) });
+      return [value, { mask: value, source: value.source }];
     },
 
     /* The selection and focus shown in scatter-like graphs: a highlight canvas over each plot

@@ -30,7 +30,7 @@
   function request(grid, start, end, sortModel) {
     const asked = ++grid.asked;
     const body = {
-      config: page.config, view: grid.view, mask: page.mask, filter: page.filter,
+      config: page.config, model: grid.model, mask: page.mask, filter: page.filter,
       sort: sortModel || [], start: start, end: end, focus: page.focus,
     };
     return fetch(ROWS_PATH, {
@@ -94,7 +94,7 @@
     tableConnect: function (id, captionId, config, mask, filtered, focus) {
       if (page.config === null) Object.assign(page, { config: config, mask: mask, filter: filtered, focus: focus });
       const key = stringifyId(id);
-      const grid = { id: id, view: id.view, captionId: captionId, asked: 0, captioned: 0 };
+      const grid = { id: id, model: id.model, captionId: captionId, asked: 0, captioned: 0 };
       grid.source = datasource(grid);
       grids.set(key, grid);
       window.dash_ag_grid.getApiAsync(id).then(function (api) {

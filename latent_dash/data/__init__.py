@@ -1,7 +1,7 @@
 """Reading and validating user data. Never imports dash; never writes a user's file."""
 
 from latent_dash.data.dataset import Column, Dataset, load_dataset, with_data_problems
-from latent_dash.data.registry import open_compare, open_config
+from latent_dash.data.registry import open_compare, open_config, parsed
 
 __all__ = [
     "Column",
@@ -9,5 +9,6 @@ __all__ = [
     "load_dataset",
     "open_compare",
     "open_config",
+    "parsed",
     "with_data_problems",
 ]

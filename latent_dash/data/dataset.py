@@ -28,7 +28,7 @@ from latent_dash.config import (
 from latent_dash.data.loaders import SourceError, csv_record_lines, read_matrix, read_table
 from latent_dash.decoding import Decoder, load_decoder
 from latent_dash.errors import ConfigError, Problem, did_you_mean
-from latent_dash.kinds import LATENT, NUMERIC, column_fields, options_model
+from latent_dash.kinds import LATENT, NUMERIC, column_fields
 
 MAX_CATEGORIES = 20  # an integer column with at most this many values is a category (labels)
 
@@ -492,9 +492,9 @@ def check_view_columns(loaded: LoadedConfig | LoadedCompare, dataset: Dataset) -
     }
     problems = []
     for spec in loaded.views:
-        for option, kind in column_fields(options_model(spec.kind)).items():
+        for option, kind in column_fields(type(spec.options)).items():
             what, names = allowed[kind]
-            value = spec.options.get(option)
+            value = getattr(spec.options, option)
             for name in value if isinstance(value, list) else [value]:
                 if name is not None and name not in names:
                     problems.append(

@@ -1,4 +1,4 @@
-"""Column pickers follow the page's computed columns.
+"""Column pickers follow their model's computed columns.
 
 Every dropdown that lists columns has an id with a "picker" key ("all" or "numeric"); when a
 view adds computed columns to the `derived` store (cluster labels, embedding coordinates), one
@@ -9,37 +9,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dash import ALL, Dash, Input, Output, State
+from dash import Dash, Input, Output, State
 
-from latent_dash.views.common import column_options, dataset_for
-
-
-def picker_id(columns: str) -> dict[str, object]:
-    return {"kind": ALL, "part": ALL, "view": ALL, "picker": columns}
+from latent_dash.page import CONFIG_KEY, DATA, DERIVED, Page, panel_of, picker_ids
+from latent_dash.views.common import column_options
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
-        Output(picker_id("all"), "options"),
-        Output(picker_id("numeric"), "options"),
-        Input("derived", "data"),
-        State(picker_id("all"), "id"),
-        State(picker_id("numeric"), "id"),
-        State("config-key", "data"),
+        Output(picker_ids("all"), "options"),
+        Output(picker_ids("numeric"), "options"),
+        Input(DERIVED, DATA),
+        State(picker_ids("all"), "id"),
+        State(picker_ids("numeric"), "id"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def refresh(derived: dict | None, all_ids: list, numeric_ids: list, config_key: str):
         """Each picker gets the columns of its own panel's model: on a comparison page the
-        16-D model's pickers list its 16 dims, not the first model's 10 (a value missing from
-        the options would be dropped, and its parcoords would lose axes)."""
+        16-D model's pickers list its 16 dims and its own PCA columns, not the first model's
+        (a value missing from the options would be dropped, and its parcoords lose axes)."""
+        pages: dict[int, Page] = {}
 
         def options(picker_ids: list, numeric: bool) -> list[list[dict[str, str]]]:
-            return [
-                column_options(
-                    dataset_for(menu, config_key, derived, str(item.get("view"))),
-                    numeric_only=numeric,
-                )
-                for item in picker_ids
-            ]
+            answers = []
+            for item in picker_ids:
+                model = panel_of(item).model
+                if model not in pages:
+                    pages[model] = Page(menu, config_key, derived, model=model)
+                answers.append(column_options(pages[model].dataset, numeric_only=numeric))
+            return answers
 
         return options(all_ids, False), options(numeric_ids, True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -10,17 +9,18 @@ from dash import html
 
 from latent_dash.config import LoadedCompare, ViewSpec
 from latent_dash.data import Dataset
-from latent_dash.menu import model_view_id
 from latent_dash.views import comparison, render_panel
 
 
-def build_grid(layout: Any, views: tuple[ViewSpec, ...], dataset: Dataset) -> html.Div:
+def build_grid(
+    layout: Any, views: tuple[ViewSpec, ...], dataset: Dataset, model: int = 0
+) -> html.Div:
     """Rows place their children side by side in equal columns; columns stack them."""
     specs = {spec.id: spec for spec in views}
 
     def node(item: Any) -> Any:
         if isinstance(item, str):
-            return render_panel(specs[item], dataset)
+            return render_panel(specs[item], dataset, model)
         ((direction, children),) = item.items()
         if direction == "row":
             return dbc.Row(
@@ -37,13 +37,11 @@ def build_comparison(
 ) -> html.Div:
     """A column of the same views per model, side by side, and the metrics panel under them.
 
-    Each model's panels get ids carrying the model's number (menu.model_view_id), so their
+    Each model's panels carry the model's number in their ids (the `model` key), so their
     callbacks resolve that model's dataset; the selection stores are the page's, shared.
     """
     columns = []
     for number, (dataset, title) in enumerate(zip(datasets, titles, strict=True)):
-        views = tuple(replace(s, id=model_view_id(number, s.id)) for s in loaded.views)
-        layout = _renamed(loaded.layout, number)
         columns.append(
             dbc.Col(
                 [
@@ -52,7 +50,7 @@ def build_comparison(
                         f"{dataset.n:,} samples × {dataset.dims} latent dims",
                         className="text-muted small mb-1",
                     ),
-                    build_grid(layout, views, dataset),
+                    build_grid(loaded.layout, loaded.views, dataset, number),
                 ],
                 xs=12,
                 lg=True,
@@ -66,10 +64,3 @@ def build_comparison(
         ],
         className="layout-grid comparison-page",
     )
-
-
-def _renamed(item: Any, number: int) -> Any:
-    if isinstance(item, str):
-        return model_view_id(number, item)
-    ((direction, children),) = item.items()
-    return {direction: [_renamed(child, number) for child in children]}

@@ -19,10 +19,18 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.menu import model_keys as menu_models
-from latent_dash.menu import model_view_id
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DATASET_SIZE,
+    DERIVED,
+    FILTER,
+    SELECTION,
+    SELECTION_MASK,
+    SELECTION_UPLOAD,
+    Page,
+)
 from latent_dash.selection import decode
-from latent_dash.views.common import dataset_for
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
 
@@ -117,33 +125,33 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     # here for selections from the server, at once for brushes (announceSelection)
     app.clientside_callback(
         ClientsideFunction("latent_dash", "showCount"),
-        Input("selection-mask", "data"),
-        Input("dataset-size", "data"),
+        Input(SELECTION_MASK, DATA),
+        Input(DATASET_SIZE, DATA),
     )
     app.clientside_callback(
         FILTER_COUNT_JS,
         Output("filter-count", "children"),
         Output("filter-count", "hidden"),
-        Input("filter", "data"),
+        Input(FILTER, DATA),
     )
     app.clientside_callback(
         "function (value) { const off = !value; return [off, off]; }",
         Output("export-csv", "disabled"),
         Output("export-npy", "disabled"),
-        Input("selection", "data"),
+        Input(SELECTION, DATA),
     )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "clear"),
-        Output("selection-mask", "data", allow_duplicate=True),
-        Output("selection", "data", allow_duplicate=True),
+        Output(SELECTION_MASK, DATA, allow_duplicate=True),
+        Output(SELECTION, DATA, allow_duplicate=True),
         Input("selection-clear", "n_clicks"),
         prevent_initial_call=True,
     )
 
     @app.callback(
-        Output("selection", "data", allow_duplicate=True),
-        Input("selection-upload", "data"),
-        State("config-key", "data"),
+        Output(SELECTION, DATA, allow_duplicate=True),
+        Input(SELECTION_UPLOAD, DATA),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def register_upload(upload: dict | None, config_key: str) -> dict | None:
@@ -153,7 +161,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         selection over 10^8 samples is never stored."""
         if not upload:
             raise PreventUpdate
-        n = dataset_for(menu, config_key).n
+        n = Page(menu, config_key, model=0).dataset.n  # every model has the same samples
         try:
             mask = decode(upload.get("mask"), n)
         except (ValueError, TypeError, KeyError):
@@ -166,11 +174,9 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     def export(fmt: str, selection: dict | None, config_key: str, derived: dict | None):
         """The selected samples as a CSV of all columns (computed ones too), or .npy of their
         rows in the user's files."""
-        dataset = dataset_for(menu, config_key, derived)  # the first model on a comparison
-        others = tuple(
-            dataset_for(menu, config_key, view=model_view_id(i, "export"))
-            for i in range(1, len(menu_models(menu, config_key) or ()))
-        )
+        first = Page(menu, config_key, derived, model=0)  # the first model on a comparison
+        dataset = first.dataset
+        others = tuple(Page(menu, config_key, model=i).dataset for i in range(1, len(first.models)))
         rows = selected_rows(dataset, selection)
         if rows.size == 0:
             raise PreventUpdate
@@ -186,8 +192,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         app.callback(
             Output(f"export-{fmt}-download", "data"),
             Input(f"export-{fmt}", "n_clicks"),
-            State("selection", "data"),
-            State("config-key", "data"),
-            State("derived", "data"),
+            State(SELECTION, DATA),
+            State(CONFIG_KEY, DATA),
+            State(DERIVED, DATA),
             prevent_initial_call=True,
         )(lambda _clicks, *state, fmt=fmt: export(fmt, *state))

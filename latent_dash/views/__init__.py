@@ -1,81 +1,43 @@
-"""View kinds, one module each, registered here by kind name.
+"""View kinds, one module each; importing the package imports them all, which registers them.
 
-A module gives `KIND`, `layout(view_id, options, dataset)` and `register_callbacks(app, menu)`.
-Kinds of the catalogue (latent_dash.kinds) without a module yet are drawn as a labelled frame.
+A module defines one `latent_dash.kinds.View` subclass (its kind, options, layout and
+callbacks); modules that define none (shared helpers such as linking or points) are imported
+too, harmlessly. A new kind is one new file here, nothing else to register.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
-from types import ModuleType
 
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash
 
 from latent_dash.config import ViewSpec
 from latent_dash.data import Dataset
-from latent_dash.kinds import kind_label
-from latent_dash.views import (
-    clusters,
-    correlation,
-    embedding,
-    filters,
-    images,
-    interpolation,
-    neighbors,
-    parcoords,
-    peakshape,
-    projection,
-    scatter,
-    splom,
-    table,
-    topology,
-    traversal,
-    viewgraph,
-)
+from latent_dash.kinds import registry
+from latent_dash.page import Panel
 
-VIEW_MODULES: dict[str, ModuleType] = {
-    m.KIND: m
-    for m in (
-        scatter,
-        parcoords,
-        splom,
-        table,
-        images,
-        neighbors,
-        filters,
-        correlation,
-        clusters,
-        traversal,
-        interpolation,
-        embedding,
-        topology,
-        peakshape,
-        projection,
-        viewgraph,
-    )
-}
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def register_all(app: Dash, menu: dict[str, Path]) -> None:
     """Register each kind's callbacks once; they serve every panel of that kind."""
-    for module in VIEW_MODULES.values():
-        module.register_callbacks(app, menu)
+    for view in registry().values():
+        view.register_callbacks(app, menu)
 
 
-def render_panel(spec: ViewSpec, dataset: Dataset) -> dbc.Card:
+def render_panel(spec: ViewSpec, dataset: Dataset, model: int = 0) -> dbc.Card:
     """The framed panel of one view: a title bar and the kind's own content."""
-    module = VIEW_MODULES.get(spec.kind)
-    if module is not None:
-        body = module.layout(spec.id, spec.options, dataset)
-    else:
-        body = html.Div(
-            f"The {kind_label(spec.kind).lower()} view is not part of this version yet.",
-            className="view-pending text-muted",
-        )
-    title = spec.options.get("title") or kind_label(spec.kind)
+    view = registry()[spec.kind]
+    body = view.layout(Panel(spec.id, model), spec.options, dataset)
     return dbc.Card(
-        [dbc.CardHeader(title, className="view-title"), dbc.CardBody(body)],
-        id=f"{spec.id}-panel",
+        [
+            dbc.CardHeader(spec.options.title or view.label, className="view-title"),
+            dbc.CardBody(body),
+        ],
+        id=f"m{model}-{spec.id}-panel" if model else f"{spec.id}-panel",
         className=f"view-panel view-{spec.kind}",
     )

@@ -3,25 +3,21 @@ and see what each cluster looks like.
 
 A method (k-means, Gaussian mixture, agglomerative, DBSCAN, HDBSCAN) runs on the latent vectors,
 the standardised latent vectors, or the coordinates of an embedding computed on the page. Its
-labels are cached on disk (compute.clustering) and become a computed column of the page
-(`derived` store, e.g. "kmeans_k8"); every colour picker of the page switches to it, so scatter,
-splom and parcoords recolour by cluster at once. Beside the controls, one card per cluster
-(largest first, noise last) gives its size and its mean image; clicking a card selects the
-cluster's samples in the toolbar's mode.
+labels are cached on disk (compute.clustering) and become a computed column of the panel's
+model (`derived` store, e.g. "kmeans_k8"); a "colour by" request (views/requests.py) switches
+every colour picker of that model to it, so scatter, splom and parcoords recolour at once.
+Beside the controls, one card per cluster (largest first, noise last) gives its size and its
+mean image; clicking a card selects the cluster's samples in the toolbar's mode.
 
 How a Run goes:
 1. `request` (a normal callback) answers at once with a stored result, or runs k-means itself
    (about 1 s at 100k samples); it refuses what cannot work (agglomerative above its limit).
-2. Anything else goes to `run_job`, a background callback (the app's DiskcacheManager: a worker
-   process), so a minute of HDBSCAN never blocks the server; its `running` outputs disable Run
-   and show Cancel meanwhile.
-
-Dash 4.4 accepts MATCH ids in a background callback's inputs, outputs and `running` outputs
-(tests/browser/test_clusters.py runs one), but refuses them in `cancel=`; so Cancel is a second
-Input of the background callback: firing it again while its job runs makes the renderer kill the
-old job (it matches jobs by their outputs, which name the panel, so each panel cancels only its
-own). A dcc.Loading around the panel would count the job's outputs as loading for the whole run.
-Callbacks whose outputs are page-wide (`derived`, colour pickers, the selection) take ALL panels.
+2. Anything else becomes a job (latent_dash.jobs.new_job) in the panel's `request` store: the
+   background run every computing kind shares (views/background_runs.py) supervises it in a
+   child process, with Cancel by token and a watch that says when a worker was killed. A
+   dcc.Loading around the panel would count the job's outputs as loading for the whole run.
+Callbacks whose outputs are page-wide (`derived`, the colour request, the selection) take ALL
+panels.
 """
 
 from __future__ import annotations
@@ -31,14 +27,15 @@ import logging
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
-from latent_dash import background
+from latent_dash import background, jobs
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import clustering
 from latent_dash.data import Dataset
@@ -52,16 +49,66 @@ from latent_dash.imaging import (
     summary_rows,
     to_rgb,
 )
-from latent_dash.kinds import ClustersOptions
-from latent_dash.views.common import PanelIds, dataset_for, labelled, new_selection
-from latent_dash.views.images import data_uri
+from latent_dash.kinds import View, ViewOptions
+from latent_dash.page import (
+    COLOR_REQUEST,
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    SELECTION,
+    SELECTION_MASK,
+    SELECTION_MODE,
+    Page,
+    Panel,
+    PanelIds,
+    model_columns,
+    new_selection,
+    panel_of,
+)
+from latent_dash.views.background_runs import WATCH_MS, register_background_run
+from latent_dash.views.common import labelled
+from latent_dash.views.image_uris import data_uri
 from latent_dash.views.palette import CATEGORY_COLORS
+from latent_dash.views.requests import color_request
 
 KIND = "clusters"
+
+
+class ClustersOptions(ViewOptions):
+    """Clustering of the latent vectors; cluster labels become a column that colours every view."""
+
+    type: Literal["clusters"] = "clusters"
+
+    method: Literal["kmeans", "gmm", "agglomerative", "dbscan", "hdbscan"] = Field(
+        "kmeans", description="Clustering method chosen when the panel opens."
+    )
+    on: Literal["latent", "standardised"] = Field(
+        "latent", description="Cluster the latent vectors as they are, or standardised per dim."
+    )
+    k: int = Field(8, ge=1, le=100, description="Number of clusters (k-means, GMM, agglomerative).")
+    eps: float | None = Field(
+        None, gt=0, description="DBSCAN radius (default: estimated from neighbour distances)."
+    )
+    min_samples: int | None = Field(
+        None, ge=1, description="DBSCAN / HDBSCAN core-point neighbours (default 10 / as size)."
+    )
+    min_cluster_size: int = Field(15, ge=2, description="HDBSCAN smallest cluster.")
+    linkage: Literal["ward", "average", "complete"] = Field(
+        "ward", description="Agglomerative linkage."
+    )
+    covariance: Literal["full", "tied", "diag", "spherical"] = Field(
+        "full", description="Gaussian mixture covariance type."
+    )
+    seed: int = Field(0, ge=0, description="Random seed (k-means, GMM).")
+    cmap: Literal["gray", "viridis", "magma", "inferno", "cividis", "RdBu"] = Field(
+        "gray", description="Colour map of the clusters' one-channel mean images."
+    )
+
+
 CARD_IMAGE_SIZE = 72  # longer side of a cluster's mean image
 CARD_IMAGES = 500  # at most this many images (a seeded sample) enter a cluster's mean
 MAX_CARDS = 30  # clusters shown as cards; smaller ones are summed up in a line
-POLL_MS = 300  # how often the browser asks for a running clustering's result
 ON_LATENT, ON_STANDARDISED, ON_EMBEDDING = "latent", "standardised", "embedding:"
 # the parameter controls and the methods that read them
 CONTROLS: dict[str, tuple[str, ...]] = {
@@ -83,13 +130,12 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def card(view: Any, label: Any) -> dict[str, Any]:
-        return {"kind": KIND, "part": "card", "view": view, "label": label}
+    @classmethod
+    def card(cls, view, label: Any) -> dict:
+        return cls.part(view, "card", label=label)
 
 
 # every colour picker of the page (scatter, splom, parcoords, ...); see ui/columns.py
-COLOR_PICKERS = {"kind": ALL, "part": "color", "view": ALL, "picker": ALL}
 
 
 # --- what to cluster -----------------------------------------------------------------------------
@@ -188,6 +234,20 @@ def unclustered(result: dict[str, Any]) -> str:
     return "noise or not clustered" if density else "not clustered"
 
 
+def clustering_work(menu: dict[str, Path]):
+    """What a background run computes for a job (latent_dash.jobs runs it in a child)."""
+
+    def work_of(job: dict[str, Any]) -> jobs.Work:
+        def work(progress: jobs.Progress) -> dict[str, Any]:
+            dataset = Page(menu, job["config"], model=job.get("model", 0)).dataset
+            method, params = job["method"], job["params"]
+            return {"result": run_clustering(dataset, method, params, job["on"], job["derived"])}
+
+        return work
+
+    return work_of
+
+
 def failure(error: Exception | str) -> html.Span:
     return html.Span(str(error), className="text-danger")
 
@@ -236,7 +296,7 @@ def cluster_images(dataset: Dataset, key: str, channel: str, cmap: str) -> dict[
 
 
 def summary_children(
-    dataset: Dataset, view_id: str, result: dict[str, Any] | None, cmap: str
+    dataset: Dataset, panel: Panel, result: dict[str, Any] | None, cmap: str
 ) -> Any:
     """A heading and one card per cluster (size, share, mean image), largest first, noise last."""
     if not result:
@@ -280,7 +340,7 @@ def summary_children(
         cards.append(
             html.Button(
                 body,
-                id=ids.card(view_id, label),
+                id=ids.card(panel, label),
                 n_clicks=0,
                 type="button",
                 title=f"Select the {size:,} samples of {name}",
@@ -315,9 +375,9 @@ def control_style(control: str, method: str) -> dict[str, str] | None:
     return None if method in CONTROLS[control] else HIDDEN
 
 
-def _number(view_id: str, name: str, value: Any, placeholder: str = "", **limits) -> dbc.Input:
+def _number(panel: Panel, name: str, value: Any, placeholder: str = "", **limits) -> dbc.Input:
     return dbc.Input(
-        id=ids.part(view_id, name),
+        id=ids.part(panel, name),
         type="number",
         value=value,
         placeholder=placeholder,
@@ -327,18 +387,18 @@ def _number(view_id: str, name: str, value: Any, placeholder: str = "", **limits
     )
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: ClustersOptions, dataset: Dataset) -> html.Div:
     """Method and parameters on the left, the cluster cards on the right."""
     o = ClustersOptions.model_validate(options)
     method_choices = [{"label": label, "value": m} for m, label in clustering.METHODS.items()]
     controls = {
-        "k": labelled("clusters k", _number(view_id, "k", o.k, min=1, max=100, step=1)),
+        "k": labelled("clusters k", _number(panel, "k", o.k, min=1, max=100, step=1)),
         "linkage": labelled(
             "linkage",
             dcc.Dropdown(
                 list(clustering.LINKAGES),
                 o.linkage,
-                id=ids.part(view_id, "linkage"),
+                id=ids.part(panel, "linkage"),
                 clearable=False,
             ),
         ),
@@ -347,24 +407,24 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             dcc.Dropdown(
                 list(clustering.COVARIANCES),
                 o.covariance,
-                id=ids.part(view_id, "covariance"),
+                id=ids.part(panel, "covariance"),
                 clearable=False,
             ),
         ),
-        "eps": labelled("eps (radius)", _number(view_id, "eps", o.eps, "auto", min=0)),
+        "eps": labelled("eps (radius)", _number(panel, "eps", o.eps, "auto", min=0)),
         "min_cluster_size": labelled(
             "min cluster size",
-            _number(view_id, "min_cluster_size", o.min_cluster_size, min=2, step=1),
+            _number(panel, "min_cluster_size", o.min_cluster_size, min=2, step=1),
         ),
         "min_samples": labelled(
-            "min samples", _number(view_id, "min_samples", o.min_samples, "auto", min=1, step=1)
+            "min samples", _number(panel, "min_samples", o.min_samples, "auto", min=1, step=1)
         ),
-        "seed": labelled("seed", _number(view_id, "seed", o.seed, min=0, step=1)),
+        "seed": labelled("seed", _number(panel, "seed", o.seed, min=0, step=1)),
     }
     boxes = [
         html.Div(
             control,
-            id=ids.part(view_id, f"box-{name}"),
+            id=ids.part(panel, f"box-{name}"),
             style=control_style(name, o.method),
             className="clusters-param",
         )
@@ -375,26 +435,26 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             labelled(
                 "method",
                 dcc.Dropdown(
-                    method_choices, o.method, id=ids.part(view_id, "method"), clearable=False
+                    method_choices, o.method, id=ids.part(panel, "method"), clearable=False
                 ),
             ),
             labelled(
                 "on",
-                dcc.Dropdown(on_choices(), o.on, id=ids.part(view_id, "on"), clearable=False),
+                dcc.Dropdown(on_choices(), o.on, id=ids.part(panel, "on"), clearable=False),
             ),
             html.Div(boxes, className="clusters-params"),
             html.Div(
                 [
                     dbc.Button(
                         "Run",
-                        id=ids.part(view_id, "run"),
+                        id=ids.part(panel, "run"),
                         size="sm",
                         color="primary",
                         className="clusters-run",
                     ),
                     dbc.Button(
                         "Cancel",
-                        id=ids.part(view_id, "cancel"),
+                        id=ids.part(panel, "cancel"),
                         size="sm",
                         color="secondary",
                         outline=True,
@@ -403,22 +463,25 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 ],
                 className="clusters-buttons",
             ),
-            html.Div(id=ids.part(view_id, "status"), className="clusters-status"),
+            html.Div(id=ids.part(panel, "status"), className="clusters-status"),
         ],
         className="clusters-controls",
     )
     right = html.Div(
-        summary_children(dataset, view_id, None, o.cmap),
-        id=ids.part(view_id, "summary"),
+        summary_children(dataset, panel, None, o.cmap),
+        id=ids.part(panel, "summary"),
         className="clusters-summary",
     )
     return html.Div(
         [
             left,
             dcc.Loading(right, delay_show=300, parent_className="clusters-summary-box"),
-            dcc.Store(id=ids.part(view_id, "result")),
-            dcc.Store(id=ids.part(view_id, "job")),
-            dcc.Store(id=ids.part(view_id, "cmap"), data=o.cmap),
+            dcc.Store(id=ids.part(panel, "result")),
+            dcc.Store(id=ids.part(panel, "request")),
+            dcc.Store(id=ids.part(panel, "token")),
+            dcc.Store(id=ids.part(panel, "outcome")),
+            dcc.Interval(id=ids.part(panel, "watch"), interval=WATCH_MS, disabled=True),
+            dcc.Store(id=ids.part(panel, "cmap"), data=o.cmap),
         ],
         className="view-body clusters-body",
     )
@@ -454,22 +517,28 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.part(ALL, "on"), "options"),
-        Input("derived", "data"),
+        Input(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def refresh_on(derived: dict | None):
-        return [on_choices(derived)] * len(ctx.outputs_list)
+        """Each panel may cluster its own model's embeddings."""
+        return [
+            on_choices(model_columns(derived, panel_of(item["id"]).model))
+            for item in ctx.outputs_list
+        ]
 
     @app.callback(
         Output(ids.part(MATCH, "result"), "data"),
-        Output(ids.part(MATCH, "job"), "data"),
+        Output(ids.part(MATCH, "request"), "data"),
+        Output(ids.part(MATCH, "token"), "data"),
         Output(ids.part(MATCH, "status"), "children"),
+        Output(ids.part(MATCH, "watch"), "disabled"),
         Input(ids.part(MATCH, "run"), "n_clicks"),
         State(ids.part(MATCH, "method"), "value"),
         State(ids.part(MATCH, "on"), "value"),
         *(State(ids.part(MATCH, name), "value") for name in CONTROLS),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def request(clicks, method: str, on: str, *rest):
@@ -478,7 +547,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         *values, config_key, derived = rest
         if not clicks:
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key, derived)
+        dataset, derived = page.dataset, page.derived
         params = _params(method, dict(zip(CONTROLS, values, strict=True)))
         try:
             data, standardise, data_key, _, _ = clustering_input(dataset, on, derived)
@@ -486,94 +556,74 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             key = clustering.cache_key(data, method, params, standardise, data_key)
             if method in FAST_METHODS or result_cache.load(key) is not None:
                 result = run_clustering(dataset, method, params, on, derived)
-                return result, no_update, status_text(result)
+                return result, no_update, no_update, status_text(result), no_update
         except ValueError as error:
-            return no_update, no_update, failure(error)
+            return no_update, no_update, no_update, failure(error), no_update
         problem = background.worker_problem()
         if problem:
-            return no_update, no_update, failure(problem)
-        job = {"method": method, "params": params, "on": on, "config": config_key}
-        job |= {"derived": derived, "clicks": clicks}  # clicks: the same job again still runs
-        return no_update, job, f"{clustering.METHODS[method]} is running…"
+            return no_update, no_update, no_update, failure(problem), no_update
+        job = jobs.new_job(
+            method=method, params=params, on=on, config=config_key, model=page.model,
+            derived=derived,
+        )  # fmt: skip
+        return no_update, job, job["token"], f"{clustering.METHODS[method]} is running…", False
 
-    @app.callback(
-        Output(ids.part(MATCH, "result"), "data", allow_duplicate=True),
-        Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
-        Input(ids.part(MATCH, "job"), "data"),
-        Input(ids.part(MATCH, "cancel"), "n_clicks"),
-        background=True,
-        interval=POLL_MS,
+    register_background_run(
+        app,
+        ids,
+        work=clustering_work(menu),
+        label=lambda job: clustering.METHODS[job["method"]],
+        status_of=status_text,
         running=[
-            (Output(ids.part(MATCH, "run"), "disabled"), True, False),
-            (Output(ids.part(MATCH, "run"), "children"), "Running…", "Run"),
-            (
-                Output(ids.part(MATCH, "cancel"), "className"),
-                "clusters-cancel",
-                "clusters-cancel d-none",
-            ),
+            ("run", "disabled", True, False),
+            ("run", "children", "Running…", "Run"),
+            ("cancel", "className", "clusters-cancel", "clusters-cancel d-none"),
         ],
-        prevent_initial_call=True,
     )
-    def run_job(job: dict | None, cancelled):
-        """Cluster in a worker process. Cancel fires this callback again, which makes the
-        renderer kill the running job (pattern-matching ids are refused in `cancel=`)."""
-        trigger = ctx.triggered_id
-        if isinstance(trigger, dict) and trigger.get("part") == "cancel":
-            return no_update, "Cancelled."
-        if not job:
-            raise PreventUpdate
-        dataset = dataset_for(menu, job["config"])
-        try:
-            result = run_clustering(
-                dataset, job["method"], job["params"], job["on"], job["derived"]
-            )
-        except ValueError as error:
-            return no_update, failure(error)
-        except Exception as error:  # shown in the panel, not as a callback error
-            log.exception("clustering %s failed", job["method"])
-            return no_update, failure(f"{clustering.METHODS[job['method']]} failed: {error}")
-        return result, status_text(result)
 
     @app.callback(
-        Output("derived", "data", allow_duplicate=True),
-        Output(COLOR_PICKERS, "value", allow_duplicate=True),
+        Output(DERIVED, DATA, allow_duplicate=True),
+        Output(COLOR_REQUEST, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "result"), "data"),
         prevent_initial_call=True,
     )
     def publish(results: list):
-        """The new labels become a column of the page, and every view is coloured by it."""
+        """The new labels become a column of the panel's model, and every view of that model
+        is asked to colour by it."""
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict):
             raise PreventUpdate
-        views = [o["id"]["view"] for o in ctx.inputs_list[0]]
-        result = results[views.index(trigger["view"])]
+        panels = [panel_of(o["id"]) for o in ctx.inputs_list[0]]
+        result = results[panels.index(panel_of(trigger))]
         if not result:
             raise PreventUpdate
+        model = panel_of(trigger).model
         patch = Patch()
-        patch[result["name"]] = {"key": result["key"], "index": None}
-        return patch, [result["name"]] * len(ctx.outputs_list[1])
+        patch[str(model)][result["name"]] = {"key": result["key"], "index": None}
+        return patch, color_request(result["name"], model)
 
     @app.callback(
         Output(ids.part(MATCH, "summary"), "children"),
         Input(ids.part(MATCH, "result"), "data"),
         State(ids.part(MATCH, "cmap"), "data"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def summary(result: dict | None, cmap: str, config_key: str):
-        dataset = dataset_for(menu, config_key)
-        view_id = ctx.outputs_list["id"]["view"]
-        return summary_children(dataset, view_id, result, cmap)
+        page = Page(menu, config_key)
+        dataset = page.dataset
+        panel = panel_of(ctx.outputs_list["id"])
+        return summary_children(dataset, panel, result, cmap)
 
     @app.callback(
-        Output("selection-mask", "data", allow_duplicate=True),
-        Output("selection", "data", allow_duplicate=True),
+        Output(SELECTION_MASK, DATA, allow_duplicate=True),
+        Output(SELECTION, DATA, allow_duplicate=True),
         Input(ids.card(ALL, ALL), "n_clicks"),
         State(ids.part(ALL, "result"), "data"),
-        State("selection", "data"),
-        State("selection-mode", "value"),
-        State("filter", "data"),
-        State("config-key", "data"),
+        State(SELECTION, DATA),
+        State(SELECTION_MODE, "value"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def select_cluster(clicks, results, current, mode: str, filtered, config_key: str):
@@ -583,13 +633,23 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             raise PreventUpdate
         if not ctx.triggered[0]["value"]:
             raise PreventUpdate  # cards drawn anew, not clicked
-        views = [s["id"]["view"] for s in ctx.states_list[0]]
-        if trigger["view"] not in views:
+        views = [panel_of(s["id"]) for s in ctx.states_list[0]]
+        if panel_of(trigger) not in views:
             raise PreventUpdate
-        result = results[views.index(trigger["view"])]
-        dataset = dataset_for(menu, config_key)
+        result = results[views.index(panel_of(trigger))]
+        page = Page(menu, config_key, model=panel_of(trigger).model)
+        dataset = page.dataset
         labels = result_cache.load((result or {}).get("key", ""))
         if labels is None or labels.shape != (dataset.n,):
             raise PreventUpdate
         fresh = labels == int(trigger["label"])
-        return new_selection(fresh, current, mode, filtered, trigger["view"])
+        return new_selection(fresh, current, mode, filtered, panel_of(trigger).source)
+
+
+class Clusters(View):
+    kind = KIND
+    label = "Clusters"
+    aliases = ("Clustering",)
+    Options = ClustersOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -21,7 +21,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-from dash import ALL, MATCH, Dash, Input, Output, Patch, State, ctx, dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, Patch, State, dcc, html
 from dash.exceptions import PreventUpdate
 from plotly.subplots import make_subplots
 
@@ -31,17 +31,24 @@ from latent_dash.compute import comparison as metrics
 from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
 from latent_dash.data import Dataset, open_compare
 from latent_dash.errors import ConfigError
-from latent_dash.views.common import (
+from latent_dash.menu import model_keys
+from latent_dash.page import (
+    COLOR_REQUEST,
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    SELECTION,
+    SELECTION_MASK,
+    SELECTION_MODE,
     PanelIds,
-    column_options,
-    dataset_for,
-    labelled,
     new_selection,
 )
+from latent_dash.views.common import labelled
+from latent_dash.views.requests import color_request
 
 KIND = "comparison"
 OVERLAP_COLUMN = "knn overlap"
-EMBEDDING_COLORS = {"kind": "embedding", "part": "color", "view": ALL, "picker": ALL}
 MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 FIGURE_HEIGHT = 300
 
@@ -56,9 +63,7 @@ def error_column(loaded: LoadedCompare, dataset: Dataset) -> str | None:
     """The configured reconstruction-error column, else the first numeric one named '*error*'."""
     if loaded.config.comparison.error:
         return loaded.config.comparison.error
-    return next(
-        (c.name for c in dataset.columns if c.numeric and "error" in c.name.lower()), None
-    )
+    return next((c.name for c in dataset.columns if c.numeric and "error" in c.name.lower()), None)
 
 
 def panel(loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str]) -> dbc.Card:
@@ -365,7 +370,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         *[Output(ids.part(MATCH, p), "figure") for p in parts],
         Input(ids.part(MATCH, "a"), "value"),
         Input(ids.part(MATCH, "b"), "value"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
     )
     def show_metrics(first: int, second: int, config_key: str):
         """Every figure of the chosen pair (computed once, then read from the cache)."""
@@ -399,42 +404,32 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         return [table, shared], status, result["overlap_key"], *figures
 
     @app.callback(
-        Output("derived", "data", allow_duplicate=True),
-        Output(EMBEDDING_COLORS, "options", allow_duplicate=True),
-        Output(EMBEDDING_COLORS, "value", allow_duplicate=True),
+        Output(DERIVED, DATA, allow_duplicate=True),
+        Output(COLOR_REQUEST, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "overlap-key"), "data"),
-        State("derived", "data"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
-    def colour_embeddings(keys: list[str | None], derived: dict | None, config_key: str):
-        """The overlap becomes a column of the page, and every embedding is coloured by it.
-
-        The colour pickers get their options in the same answer as their value: a value that
-        arrived before the options listing it (ui/columns refreshes them on its own) was dropped
-        by the dropdown, and the embeddings stayed uncoloured now and then."""
+    def colour_embeddings(keys: list[str | None], config_key: str):
+        """The overlap (a value per sample, shared by the models) becomes a column of every
+        model, and every model's embeddings are asked to colour by it."""
         key = next((k for k in keys if k), None)
         if key is None:
             raise PreventUpdate
-        column = {"key": key, "index": None}
         patch = Patch()
-        patch[OVERLAP_COLUMN] = column
-        columns = {**(derived or {}), OVERLAP_COLUMN: column}
-        options = [
-            column_options(dataset_for(menu, config_key, columns, str(item["id"]["view"])))
-            for item in ctx.outputs_list[1]
-        ]
-        return patch, options, [OVERLAP_COLUMN] * len(ctx.outputs_list[2])
+        for model in range(len(model_keys(menu, config_key) or [])):
+            patch[str(model)][OVERLAP_COLUMN] = {"key": key, "index": None}
+        return patch, color_request(OVERLAP_COLUMN, None, kinds=["embedding"])
 
     @app.callback(
-        Output("selection-mask", "data", allow_duplicate=True),
-        Output("selection", "data", allow_duplicate=True),
+        Output(SELECTION_MASK, DATA, allow_duplicate=True),
+        Output(SELECTION, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "select"), "n_clicks"),
         State(ids.part(ALL, "fraction"), "value"),
         State(ids.part(ALL, "overlap-key"), "data"),
-        State("selection", "data"),
-        State("selection-mode", "value"),
-        State("filter", "data"),
+        State(SELECTION, DATA),
+        State(SELECTION_MODE, "value"),
+        State(FILTER, DATA),
         prevent_initial_call=True,
     )
     def select_most_different(clicks, fractions, keys, current, mode, filtered):

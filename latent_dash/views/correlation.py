@@ -19,7 +19,7 @@ ridge direction that predicts it: the bar's own regression, seen in two dims).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -27,14 +27,46 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
 from latent_dash import selection_store
 from latent_dash.compute import correlation as corr
 from latent_dash.data import Dataset
-from latent_dash.views import projection, scatter
-from latent_dash.views.common import PanelIds, dataset_for, visible_rows
+from latent_dash.kinds import View, ViewOptions, numeric_option
+from latent_dash.page import (
+    AXES_REQUEST,
+    CONFIG_KEY,
+    DATA,
+    FILTER,
+    PROJECTION_REQUEST,
+    SELECTION,
+    Page,
+    Panel,
+    PanelIds,
+    panel_of,
+)
+from latent_dash.views.requests import aligned_with, axes_request, projection_request
 
 KIND = "correlation"
+
+
+class CorrelationOptions(ViewOptions):
+    """Latent dims against the parameters and numeric metadata (NDDAV's FuncDistance)."""
+
+    type: Literal["correlation"] = "correlation"
+
+    measure: Literal["pearson", "spearman", "mi"] = Field(
+        "pearson", description="Pearson, Spearman rank correlation or mutual information."
+    )
+    over: Literal["all", "selection"] = Field(
+        "all", description="Compute over all samples or over the current selection."
+    )
+    targets: list[str] | None = numeric_option(
+        "Numeric columns compared with the latent dims (default: every parameter and numeric"
+        " metadata column)."
+    )
+
+
 ANNOTATE_MAX_CELLS = 300  # values written in the cells up to this many cells
 DIVERGING_SCALE = "RdBu_r"  # negative blue, positive red, white at 0
 MI_SCALE = "Viridis"
@@ -246,9 +278,9 @@ def figures(
 # ------------------------------------------------------------------ layout and callbacks
 
 
-def _radio(view_id: str, part: str, labels: dict[str, str], value: str) -> dbc.RadioItems:
+def _radio(panel: Panel, part: str, labels: dict[str, str], value: str) -> dbc.RadioItems:
     return dbc.RadioItems(
-        id=ids.part(view_id, part),
+        id=ids.part(panel, part),
         options=[{"label": label, "value": key} for key, label in labels.items()],
         value=value,
         inline=True,
@@ -256,31 +288,31 @@ def _radio(view_id: str, part: str, labels: dict[str, str], value: str) -> dbc.R
     )
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: CorrelationOptions, dataset: Dataset) -> html.Div:
     """Controls, caption, then the heatmap with the R^2 bars beside it (built at once)."""
-    targets = target_names(dataset, options.get("targets"))
+    targets = target_names(dataset, options.targets)
     if not targets:
         return html.Div(NO_TARGETS, className="correlation-none text-muted")
-    measure = options.get("measure", "pearson")
-    over = options.get("over", "all")
+    measure = options.measure
+    over = options.over
     heat, bars, text = figures(dataset, targets, measure, over, None)
     controls = html.Div(
         [
-            _radio(view_id, "measure", MEASURE_LABELS, measure),
-            _radio(view_id, "over", OVER_LABELS, over),
+            _radio(panel, "measure", MEASURE_LABELS, measure),
+            _radio(panel, "over", OVER_LABELS, over),
         ],
         className="correlation-controls view-controls",
     )
     graphs = html.Div(
         [
             dcc.Graph(
-                id=ids.heatmap(view_id),
+                id=ids.heatmap(panel),
                 figure=heat,
                 className="correlation-heatmap",
                 config={"displaylogo": False, "displayModeBar": False},
             ),
             dcc.Graph(
-                id=ids.bars(view_id),
+                id=ids.bars(panel),
                 figure=bars,
                 className="correlation-bars",
                 config={"displaylogo": False, "displayModeBar": False},
@@ -291,9 +323,9 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div(
         [
             controls,
-            html.Div(text, id=ids.part(view_id, "caption"), className="correlation-caption"),
+            html.Div(text, id=ids.part(panel, "caption"), className="correlation-caption"),
             dcc.Loading(graphs, delay_show=400, type="dot"),
-            dcc.Store(id=ids.part(view_id, "targets"), data=targets),
+            dcc.Store(id=ids.part(panel, "targets"), data=targets),
         ],
         className="view-body",
     )
@@ -309,10 +341,10 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "caption"), "children"),
         Input(ids.part(MATCH, "measure"), "value"),
         Input(ids.part(MATCH, "over"), "value"),
-        Input("selection", "data"),
-        Input("filter", "data"),
+        Input(SELECTION, DATA),
+        Input(FILTER, DATA),
         State(ids.part(MATCH, "targets"), "data"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def update(measure: str, over: str, selection, filtered, targets: list, config_key: str):
@@ -320,41 +352,54 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             raise PreventUpdate
         if measure not in MEASURE_LABELS or not targets:
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key)
+        dataset = page.dataset
         targets = [t for t in targets if t in {c.name for c in dataset.columns}]
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         heat, bars, text = figures(dataset, targets, measure, over, selection, visible)
         only_measure = isinstance(ctx.triggered_id, dict) and ctx.triggered_id["part"] == "measure"
         return heat, no_update if only_measure else bars, text
 
     @app.callback(
-        Output(scatter.ids.control(ALL, "x"), "value", allow_duplicate=True),
-        Output(scatter.ids.control(ALL, "y"), "value", allow_duplicate=True),
+        Output(AXES_REQUEST, DATA, allow_duplicate=True),
         Input(ids.heatmap(ALL), "clickData"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
-    def to_scatter(_clicks: list):
+    def to_scatter(_clicks: list, config_key: str):
+        """A cell (dim, target): the model's scatter plots show that dim against the target."""
         click = ctx.triggered[0]["value"] if ctx.triggered else None
         points = (click or {}).get("points") or []
-        if not points:
+        if not points or not isinstance(ctx.triggered_id, dict):
             raise PreventUpdate
         dim, target = points[0].get("y"), points[0].get("x")
-        slots = len(ctx.outputs_list[0])
-        if not (isinstance(dim, str) and isinstance(target, str)) or slots == 0:
+        if not (isinstance(dim, str) and isinstance(target, str)):
             raise PreventUpdate
-        rest = [no_update] * (slots - 1)
-        return [dim, *rest], [target, *rest]
+        page = Page(menu, config_key, model=panel_of(ctx.triggered_id).model)
+        scatters = page.panels_of("scatter")
+        if not scatters:
+            raise PreventUpdate
+        return axes_request(dim, target, page.model, scatters[0])  # the layout's first
 
     @app.callback(
-        Output(projection.ids.target(ALL), "data", allow_duplicate=True),
+        Output(PROJECTION_REQUEST, DATA, allow_duplicate=True),
         Input(ids.bars(ALL), "clickData"),
         prevent_initial_call=True,
     )
     def to_projection(_clicks: list):
-        """A target's bar: every projection turns to the direction aligned with it."""
+        """A target's bar: the model's projections turn to the direction aligned with it."""
         click = ctx.triggered[0]["value"] if ctx.triggered else None
         points = (click or {}).get("points") or []
         target = points[0].get("y") if points else None
-        if not isinstance(target, str) or not ctx.outputs_list:
+        if not isinstance(target, str) or not isinstance(ctx.triggered_id, dict):
             raise PreventUpdate
-        return [{"mode": f"{projection.ALIGNED}{target}"}] * len(ctx.outputs_list)
+        return projection_request(aligned_with(target), panel_of(ctx.triggered_id).model)
+
+
+class Correlation(View):
+    kind = KIND
+    label = "Correlation"
+    aliases = ("FuncDistance",)
+    Options = CorrelationOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

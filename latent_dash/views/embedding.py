@@ -10,48 +10,29 @@ work as in a scatter. Samples outside an embedded selection have no coordinates 
 How a Run goes:
 1. `request` (a normal callback) checks the results cache first: a stored result, or PCA
    (instant), is shown at once, without any worker process.
-2. Otherwise it hands the job to `run_job`, a background callback (the app's DiskcacheManager
-   forks a worker process). The `running` outputs disable Run and show Cancel and the progress
-   line meanwhile; the worker reports its stage and progress with `set_props`.
-3. The worker returns the outcome (result or error) into the panel's `outcome` store;
-   `finish` turns it into the result (drawn, published) and the status line.
-4. Meanwhile `watch` (a dcc.Interval) asks every 2 s whether the job can still finish: its
-   supervisor beats in the shared jobs cache; a stopped beat (worker killed), no worker taking
-   the job, or a lost Redis ends the wait with a message and gives Run back.
+2. Otherwise it writes a job (latent_dash.jobs.new_job) into the panel's `request` store, and
+   the background run every computing kind shares takes over (views/background_runs.py: a
+   supervised child process with progress by `set_props`, Cancel by token, a watch that says
+   within seconds when a worker was killed or none took the job).
 
-Why this shape (dash 4.4, checked in tests/browser/test_embedding.py):
-- `progress=` and `cancel=` refuse pattern-matching ids (WildcardInLongCallback); MATCH works
-  in a background callback's inputs, outputs and `running` outputs, and `set_props` reaches
-  the panel's own concrete ids from the worker. So progress goes through `set_props`.
-- `run_job` outputs only the `outcome` store: the page's dcc.Loading targets the workspace's
-  children alone, so a pending run blanks nothing. Without an output, Dash answers a
-  cancelled job with an error (500) and calls the callback whenever its panel appears.
-- The computing process is forked with billiard inside Celery's (daemonic) prefork pool
-  processes, where the standard library refuses children, and ends by itself when its
-  supervisor dies (`_die_with`), so no orphan computes on.
-- Cancel is a normal callback: it marks the request's token in a disk cache shared by every
-  worker (`jobs`); the supervising worker, on this machine or a Celery worker elsewhere, sees
-  the mark within 0.2 s and kills its computing process, and the job ends "Cancelled."
-  (`running` outputs reset). Each panel cancels only its own job.
+Why this shape (dash 4.4, checked in tests/browser/test_embedding.py): `progress=` and
+`cancel=` refuse pattern-matching ids (WildcardInLongCallback); MATCH works in a background
+callback's inputs, outputs and `running` outputs, and `set_props` reaches the panel's own
+concrete ids from the worker. The background callback outputs only the `outcome` store: the
+page's dcc.Loading targets the workspace's children alone, so a pending run blanks nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import multiprocessing
-import os
-import threading
 import time
-import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-import psutil
 from dash import (
     ALL,
     MATCH,
@@ -64,45 +45,65 @@ from dash import (
     dcc,
     html,
     no_update,
-    set_props,
 )
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
-from latent_dash import background, selection_store
+from latent_dash import background, jobs, selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import embedding as compute
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder
 from latent_dash.imaging import channel_choices
-from latent_dash.storage import disk_cache
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions, column_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    SELECTION,
+    Page,
+    Panel,
     PanelIds,
-    column_options,
-    dataset_for,
-    labelled,
-    visible_rows,
+    panel_of,
 )
-from latent_dash.views.scatter import (
-    point_traces,
-    register_hover,
-    register_linking,
-    scatter_layout,
-)
-from latent_dash.views.traversal import decoded_uris
+from latent_dash.views.background_runs import WATCH_MS, register_background_run
+from latent_dash.views.common import column_options, labelled
+from latent_dash.views.image_uris import decoded_uris
+from latent_dash.views.linking import register_hover, register_linking
+from latent_dash.views.points import point_traces, scatter_layout
+from latent_dash.views.requests import follow_color
 
 KIND = "embedding"
-POLL_MS = 400  # how often the browser asks a running job for progress
-PROGRESS_EVERY = 0.3  # seconds between progress reports of a job
-ORPHAN_CHECK_SECONDS = 0.5  # how often a computing process checks that its supervisor lives
-BEAT_SECONDS = 1.0  # how often a supervisor says it is alive
-LOST_AFTER = 8.0  # seconds without a beat after which a job is taken for lost
-START_WITHIN = 30.0  # seconds a job may wait for a worker before the page says none took it
-WATCH_MS = 2000  # how often a page with a running job checks that it is alive
+
+
+class EmbeddingOptions(ViewOptions):
+    """A 2-D embedding of the latent vectors (PCA, t-SNE, UMAP, Isomap, MDS), linked views."""
+
+    type: Literal["embedding"] = "embedding"
+
+    method: Literal["pca", "tsne", "umap", "isomap", "mds"] = Field(
+        "pca",
+        description="Method shown when the panel opens; PCA is computed at once, the others only"
+        " if already cached (`latent-dash precompute CONFIG`), else on Run.",
+    )
+    n_neighbors: int = Field(15, ge=2, le=200, description="UMAP and Isomap neighbours.")
+    perplexity: float = Field(30.0, gt=0, le=500, description="t-SNE perplexity.")
+    min_dist: float = Field(0.1, ge=0, le=1, description="UMAP minimum distance.")
+    metric: Literal["euclidean", "cosine"] = Field(
+        "euclidean", description="Distance between latent vectors (t-SNE, UMAP, Isomap, MDS)."
+    )
+    seed: int = Field(0, ge=0, description="Random seed (t-SNE, UMAP).")
+    on: Literal["all", "selection"] = Field(
+        "all", description="Embed all samples, or only the current selection (on Run)."
+    )
+    color: str | None = column_option(
+        "Column that colours the points (default: the first metadata column, if any)."
+    )
+
+
 PARAMS = ("n_neighbors", "perplexity", "min_dist", "metric", "seed")
 HIDDEN = {"display": "none"}
-CANCELLED = "cancelled"
-RUNNING = "running"
-DONE = "done"
 log = logging.getLogger(__name__)
 
 
@@ -115,10 +116,10 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def box(view: Any, param: str) -> dict[str, Any]:
+    @classmethod
+    def box(cls, view, param: str) -> dict:
         """The labelled control of one parameter, hidden for methods that do not use it."""
-        return {"kind": KIND, "part": f"box-{param}", "view": view}
+        return cls.part(view, f"box-{param}")
 
 
 # --- pure helpers (tested without a browser) -----------------------------------------------------
@@ -201,15 +202,15 @@ def build_figure(
 
 
 def initial_result(
-    dataset: Dataset, options: dict[str, Any]
+    dataset: Dataset, options: EmbeddingOptions
 ) -> tuple[dict | None, str | None, Any]:
     """(result, note on the empty graph, status) of the configured embedding at layout time.
 
     PCA is computed (instant); other methods are shown only when already cached.
     """
-    method = options.get("method", "pca")
-    params = {p: options[p] for p in PARAMS if p in options}
-    if options.get("on", "all") != "all":
+    method = options.method
+    params = {p: getattr(options, p) for p in PARAMS}
+    if options.on != "all":
         return None, "Select samples, then Run to embed them", ""
     label = compute.METHODS[method].label
     try:
@@ -286,9 +287,9 @@ def decoded_point(dataset: Dataset, config_key: str, x: float, y: float) -> html
 # --- layout --------------------------------------------------------------------------------------
 
 
-def _param_controls(view_id: str, options: dict[str, Any], method: str) -> dbc.Row:
+def _param_controls(panel: Panel, options: EmbeddingOptions, method: str) -> dbc.Row:
     uses = compute.METHODS[method].params
-    value = {p: options.get(p, compute.DEFAULTS[p]) for p in PARAMS}
+    value = {p: getattr(options, p) for p in PARAMS}
     controls = {
         "n_neighbors": dbc.Input(
             type="number", min=2, max=200, step=1, value=value["n_neighbors"], size="sm"
@@ -307,11 +308,11 @@ def _param_controls(view_id: str, options: dict[str, Any], method: str) -> dbc.R
     labels = {"n_neighbors": "neighbours", "min_dist": "min dist"}
     cols = []
     for name, control in controls.items():
-        control.id = ids.part(view_id, name)
+        control.id = ids.part(panel, name)
         cols.append(
             dbc.Col(
                 labelled(labels.get(name, name), control),
-                id=ids.box(view_id, name),
+                id=ids.box(panel, name),
                 style=None if name in uses else HIDDEN,
                 width=3 if name == "metric" else 2,
             )
@@ -319,11 +320,11 @@ def _param_controls(view_id: str, options: dict[str, Any], method: str) -> dbc.R
     return dbc.Row(cols, className="g-2 view-controls embedding-params")
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: EmbeddingOptions, dataset: Dataset) -> html.Div:
     """Method, 'on', colour; the method's parameters; Run / Cancel / progress; the graph."""
-    method = options.get("method", "pca")
+    method = options.method
     meta = [c.name for c in dataset.columns if c.source == "metadata"]
-    color = options.get("color", meta[0] if meta else None)
+    color = options.color if options.color is not None else meta[0] if meta else None
     result, note, status = initial_result(dataset, options)
     methods = [{"label": m.label, "value": name} for name, m in compute.METHODS.items()]
     top = dbc.Row(
@@ -334,7 +335,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     dcc.Dropdown(
                         methods,
                         method,
-                        id=ids.part(view_id, "method"),
+                        id=ids.part(panel, "method"),
                         clearable=False,
                         searchable=False,
                     ),
@@ -349,8 +350,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                             {"label": "all samples", "value": "all"},
                             {"label": "current selection", "value": "selection"},
                         ],
-                        value=options.get("on", "all"),
-                        id=ids.part(view_id, "on"),
+                        value=options.on,
+                        id=ids.part(panel, "on"),
                         inline=True,
                         className="embedding-on",
                     ),
@@ -361,7 +362,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 labelled(
                     "colour",
                     dcc.Dropdown(
-                        column_options(dataset), color, id=ids.color(view_id), placeholder="none"
+                        column_options(dataset), color, id=ids.color(panel), placeholder="none"
                     ),
                 ),
                 width=4,
@@ -371,18 +372,18 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     )
     actions = html.Div(
         [
-            dbc.Button("Run", id=ids.part(view_id, "run"), size="sm", color="primary"),
+            dbc.Button("Run", id=ids.part(panel, "run"), size="sm", color="primary"),
             dbc.Button(
                 "Cancel",
-                id=ids.part(view_id, "cancel"),
+                id=ids.part(panel, "cancel"),
                 size="sm",
                 color="secondary",
                 outline=True,
                 className="embedding-cancel d-none",
             ),
-            html.Div(id=ids.part(view_id, "progress"), className="embedding-progress d-none"),
-            html.Small(status, id=ids.part(view_id, "status"), className="embedding-status"),
-            dcc.Interval(id=ids.part(view_id, "watch"), interval=WATCH_MS, disabled=True),
+            html.Div(id=ids.part(panel, "progress"), className="embedding-progress d-none"),
+            html.Small(status, id=ids.part(panel, "status"), className="embedding-status"),
+            dcc.Interval(id=ids.part(panel, "watch"), interval=WATCH_MS, disabled=True),
         ],
         className="embedding-actions",
     )
@@ -390,10 +391,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     if has_decoder(dataset):
         decoded = html.Div(
             "With PCA of all samples, click anywhere on the plane to decode that point.",
-            id=ids.part(view_id, "decoded"), className="embedding-decoded text-muted small",
+            id=ids.part(panel, "decoded"), className="embedding-decoded text-muted small",
         )  # fmt: skip
     graph = dcc.Graph(
-        id=ids.graph(view_id),
+        id=ids.graph(panel),
         figure=figure_of(dataset, result, color, note=note),
         className="view-graph",
         config={"displaylogo": False},
@@ -402,210 +403,49 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div(
         [
             top,
-            _param_controls(view_id, options, method),
+            _param_controls(panel, options, method),
             actions,
             graph,
             decoded,
-            dcc.Store(id=ids.part(view_id, "result"), data=result),
-            dcc.Store(id=ids.part(view_id, "request"), data=None),
-            dcc.Store(id=ids.part(view_id, "token"), data=None),
-            dcc.Store(id=ids.part(view_id, "outcome"), data=None),
-            dcc.Tooltip(id=ids.part(view_id, "tooltip")),
-            dcc.Store(id=ids.part(view_id, "hovered")),
+            dcc.Store(id=ids.part(panel, "result"), data=result),
+            dcc.Store(id=ids.part(panel, "request"), data=None),
+            dcc.Store(id=ids.part(panel, "token"), data=None),
+            dcc.Store(id=ids.part(panel, "outcome"), data=None),
+            dcc.Tooltip(id=ids.part(panel, "tooltip")),
+            dcc.Store(id=ids.part(panel, "hovered")),
         ],
         className="view-body",
     )
 
 
-# --- running jobs: a supervised computing process per Run ----------------------------------------
+# --- the work of a background run ------------------------------------------------------------
 
 
-class jobs:
-    """Running embeddings by request token, so Cancel can end them from anywhere.
+def embedding_work(menu: dict[str, Path]):
+    """What a background run computes for a job (latent_dash.jobs runs it in a child)."""
 
-    Kept in a disk cache shared by every web and background worker (the cache folder). Cancel
-    only marks the token; the supervising process, wherever it runs (a process forked by this
-    server, or a Celery worker on another machine), sees the mark at its next poll and kills its
-    own computing process. No process id crosses machines.
-    """
+    def work_of(job: dict[str, Any]) -> jobs.Work:
+        def work(progress: jobs.Progress) -> dict[str, Any]:
+            dataset = Page(menu, job["config"], model=job.get("model", 0)).dataset
+            rows = _selected_rows(dataset, job["on"], job["selection"])
+            method, params = job["method"], job["params"]
+            start = time.perf_counter()
+            key, _ = compute.embed(dataset.latent, method, params, rows, progress)
+            seconds = time.perf_counter() - start
+            return {"result": result_of(dataset, method, params, key, rows, seconds)}
 
-    @staticmethod
-    def _store():
-        return disk_cache("embedding-jobs")
+        return work
 
-    @classmethod
-    def register(cls, token: str) -> bool:
-        """Mark `token` as computing; False if Cancel came first."""
-        store = cls._store()
-        with store.transact():
-            if store.get(token) == CANCELLED:
-                return False
-            store.set(token, RUNNING, expire=24 * 3600)
-        return True
+    return work_of
 
-    @classmethod
-    def running(cls, token: str) -> bool:
-        """Registered and not cancelled."""
-        return cls._store().get(token) == RUNNING
 
-    @classmethod
-    def beat(cls, token: str) -> None:
-        """The supervisor of `token` is alive (see `lost`)."""
-        cls._store().set(f"{token}:beat", time.time(), expire=24 * 3600)
-
-    @classmethod
-    def lost(cls, token: str, requested_at: float) -> str | None:
-        """Why the job `token` cannot finish, or None while it may.
-
-        Its supervisor beats every BEAT_SECONDS; a job whose beat stopped (its worker was
-        killed, its machine lost) or that no worker took within START_WITHIN is lost."""
-        store = cls._store()
-        state, beat, now = store.get(token), store.get(f"{token}:beat"), time.time()
-        if state == DONE:
-            return None  # its outcome is on its way to the page
-        if beat is None:
-            if state is None and now - requested_at > START_WITHIN:
-                return "no background worker took it"
-            return None
-        if now - beat > LOST_AFTER:
-            return "the background worker running it stopped (killed, or its machine lost)"
+def _selected_rows(dataset: Dataset, on: str, selection_key: str | None) -> np.ndarray | None:
+    if on != "selection":
         return None
-
-    @classmethod
-    def forget(cls, token: str) -> None:
-        """The job ended (its outcome goes to the page)."""
-        cls._store().set(token, DONE, expire=3600)
-        cls._store().delete(f"{token}:beat")
-
-    @classmethod
-    def cancel(cls, token: str) -> bool:
-        """Ask the job `token` to stop; False when it was already cancelled.
-
-        A token not registered yet is marked too: its supervisor stops as soon as it starts."""
-        store = cls._store()
-        with store.transact():
-            if store.get(token) == CANCELLED:
-                return False
-            store.set(token, CANCELLED, expire=3600)
-        return True
-
-
-def _kill(pid: int) -> None:
-    """The computing process and any process it started (numba or BLAS helpers)."""
-    with contextlib.suppress(psutil.NoSuchProcess):
-        process = psutil.Process(pid)
-        for child in process.children(recursive=True):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
-        process.kill()
-
-
-def _fork_context():
-    """The library that forks the computing process.
-
-    Celery's default (prefork) pool runs each job in a daemonic process, and the standard
-    library refuses children to those ("daemonic processes are not allowed to have children").
-    billiard, the multiprocessing fork that makes that pool (installed with Celery), allows it;
-    the child's own watchdog (`_die_with`) then does what the refusal guards: no orphan computes
-    on once its supervisor is gone.
-    """
-    if multiprocessing.current_process().daemon:
-        import billiard
-
-        return billiard.get_context("fork")
-    return multiprocessing.get_context("fork")
-
-
-def _die_with(parent: int) -> None:
-    """End this process as soon as `parent` is gone (killed worker, lost machine's job)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(ORPHAN_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="die-with-supervisor", daemon=True).start()
-
-
-def _compute_in_child(pipe, menu: dict[str, Path], job: dict[str, Any], parent: int) -> None:
-    """The computing process: embed, report progress and the outcome through `pipe`."""
-    _die_with(parent)
-    method, params = job["method"], job["params"]
-    try:
-        dataset = dataset_for(menu, job["config"])
-        rows = _selected_rows(dataset, job["on"], job["selection"])
-        start = time.perf_counter()
-        key, _ = compute.embed(
-            dataset.latent, method, params, rows, lambda t, f: pipe.send(("progress", t, f))
-        )
-        seconds = time.perf_counter() - start
-        pipe.send(("outcome", {"result": result_of(dataset, method, params, key, rows, seconds)}))
-    except ValueError as error:
-        pipe.send(("outcome", {"error": str(error)}))
-    except BaseException as error:  # shown in the panel, not as a callback error
-        log.exception("embedding %s failed", method)
-        label = compute.METHODS[method].label
-        pipe.send(("outcome", {"error": f"{label} failed: {error}"}))
-    finally:
-        pipe.close()
-
-
-def _ended(job: dict[str, Any]) -> dict[str, Any]:
-    """The outcome of a computing process that ended without one: cancelled, or it died."""
-    if not jobs.running(job["token"]):
-        return {"cancelled": True}
-    label = compute.METHODS[job["method"]].label
-    return {"error": f"{label} stopped unexpectedly (out of memory?); try fewer samples or PCA"}
-
-
-def supervise(menu: dict[str, Path], job: dict[str, Any], report: compute.Progress) -> dict:
-    """Run the job in a child process, relay its progress; the outcome, or cancelled.
-
-    The child does the work so that a Cancel can end it while this process (the background
-    callback's) ends normally, answering "cancelled" to the page.
-    """
-    registered = jobs.register(job["token"])  # first, so a page sees a beat or "cancelled"
-    jobs.beat(job["token"])
-    context = _fork_context()
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_compute_in_child, args=(send, menu, job, os.getpid()), daemon=True
-    )
-    child.start()
-    send.close()
-    if not registered:
-        _kill(child.pid)  # Cancel came first: the child ends at once and the job "cancelled"
-    beaten = time.monotonic()
-    try:
-        while True:
-            if time.monotonic() - beaten > BEAT_SECONDS:
-                jobs.beat(job["token"])
-                beaten = time.monotonic()
-            if child.is_alive() and not jobs.running(job["token"]):
-                _kill(child.pid)  # Cancel was clicked, on whichever server
-            try:
-                if not receive.poll(0.2):
-                    if not child.is_alive() and not receive.poll(0):
-                        return _ended(job)
-                    continue
-                kind, *message = receive.recv()
-            except (EOFError, OSError):
-                return _ended(job)
-            if kind == "progress":
-                report(*message)
-            else:
-                return message[0]
-    finally:
-        jobs.forget(job["token"])
-        child.join(timeout=1)
-
-
-def job_problem(job: dict[str, Any]) -> str | None:
-    """Why a running job cannot finish (its worker died, none took it, or Redis, which brings
-    its outcome back, does not answer), or None while it may."""
-    if background.redis_health() is not None:
-        return "the server's Redis, which brings its result back, does not answer"
-    return jobs.lost(str(job.get("token")), float(job.get("requested_at") or 0))
+    mask = selection_store.get(selection_key, dataset.n)
+    if mask is None or not mask.any():
+        raise ValueError("Nothing is selected: select samples first, or choose all samples")
+    return np.flatnonzero(mask)
 
 
 # --- callbacks -----------------------------------------------------------------------------------
@@ -633,29 +473,6 @@ def progress_children(text: str, fraction: float | None) -> list:
     ]
 
 
-def _reporter(view_id: str):
-    """A compute.Progress that shows the stage in the panel (throttled)."""
-    last = {"at": 0.0, "stage": None}
-
-    def report(text: str, fraction: float | None) -> None:
-        now, stage = time.monotonic(), text.split(":")[0]
-        if stage == last["stage"] and now - last["at"] < PROGRESS_EVERY:
-            return  # a new stage is always shown; steps within one at most every 0.3 s
-        last.update(at=now, stage=stage)
-        set_props(ids.part(view_id, "progress"), {"children": progress_children(text, fraction)})
-
-    return report
-
-
-def _selected_rows(dataset: Dataset, on: str, selection_key: str | None) -> np.ndarray | None:
-    if on != "selection":
-        return None
-    mask = selection_store.get(selection_key, dataset.n)
-    if mask is None or not mask.any():
-        raise ValueError("Nothing is selected: select samples first, or choose all samples")
-    return np.flatnonzero(mask)
-
-
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     """Params shown per method; Run (cache check, then background job); draw; publish; link."""
     app.clientside_callback(
@@ -680,8 +497,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(ids.part(MATCH, "method"), "value"),
         *(State(ids.part(MATCH, p), "value") for p in PARAMS),
         State(ids.part(MATCH, "on"), "value"),
-        State("selection", "data"),
-        State("config-key", "data"),
+        State(SELECTION, DATA),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def request(clicks, method: str, *rest):
@@ -689,7 +506,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         *values, on, selection, config_key = rest
         if not clicks:
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key)
+        dataset = page.dataset
         params = {p: v for p, v in zip(PARAMS, values, strict=True) if v not in (None, "")}
         selection_key = (selection or {}).get("key")
         try:
@@ -709,115 +527,43 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         problem = background.worker_problem()
         if problem:
             return no_update, no_update, no_update, _failure(problem), no_update, no_update
-        job = {
-            "method": method,
-            "params": params,
-            "on": on,
-            "selection": selection_key,
-            "config": config_key,
-            "token": uuid.uuid4().hex,  # names the worker process, for Cancel
-            "requested_at": time.time(),  # for the page's watch: a job no worker took
-        }
+        job = jobs.new_job(
+            method=method,
+            params=params,
+            on=on,
+            selection=selection_key,
+            config=config_key,
+            model=page.model,
+        )
         label = compute.METHODS[method].label
         starting = progress_children(f"{label}: starting", None)
         return no_update, job, job["token"], "", starting, False
 
-    @app.callback(
-        Output(ids.part(MATCH, "outcome"), "data"),
-        Input(ids.part(MATCH, "request"), "data"),
-        background=True,
-        interval=POLL_MS,
+    register_background_run(
+        app,
+        ids,
+        work=embedding_work(menu),
+        label=lambda job: compute.METHODS[job["method"]].label,
+        status_of=status_text,
         running=[
-            (Output(ids.part(MATCH, "run"), "disabled"), True, False),
-            (
-                Output(ids.part(MATCH, "cancel"), "className"),
-                "embedding-cancel",
-                "embedding-cancel d-none",
-            ),
-            (
-                Output(ids.part(MATCH, "progress"), "className"),
-                "embedding-progress",
-                "embedding-progress d-none",
-            ),
+            ("run", "disabled", True, False),
+            ("cancel", "className", "embedding-cancel", "embedding-cancel d-none"),
+            ("progress", "className", "embedding-progress", "embedding-progress d-none"),
         ],
-        prevent_initial_call=True,
+        progress=progress_children,
     )
-    def run_job(job: dict | None) -> dict:
-        """Supervise the computing process (stage and progress go by set_props); its outcome.
-
-        The callback has an output on purpose: Dash answers a cancelled job of a no-output
-        background callback with an error (500), and calls it when its panel appears.
-        """
-        if not job:
-            raise PreventUpdate
-        return supervise(menu, job, _reporter(ctx.triggered_id["view"]))
-
-    @app.callback(
-        Output(ids.part(MATCH, "result"), "data", allow_duplicate=True),
-        Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
-        Output(ids.part(MATCH, "watch"), "disabled", allow_duplicate=True),
-        Input(ids.part(MATCH, "outcome"), "data"),
-        prevent_initial_call=True,
-    )
-    def finish(outcome: dict | None):
-        """A finished job's result (or error) becomes the panel's result and status; the watch
-        on the job stops."""
-        if not outcome:
-            raise PreventUpdate
-        if outcome.get("cancelled"):
-            return no_update, "Cancelled.", True
-        if "error" in outcome:
-            return no_update, _failure(outcome["error"]), True
-        return outcome["result"], status_text(outcome["result"]), True
-
-    @app.callback(
-        Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
-        Output(ids.part(MATCH, "run"), "disabled", allow_duplicate=True),
-        Output(ids.part(MATCH, "cancel"), "className", allow_duplicate=True),
-        Output(ids.part(MATCH, "progress"), "className", allow_duplicate=True),
-        Output(ids.part(MATCH, "watch"), "disabled", allow_duplicate=True),
-        Input(ids.part(MATCH, "watch"), "n_intervals"),
-        State(ids.part(MATCH, "request"), "data"),
-        prevent_initial_call=True,
-    )
-    def watch(ticks, job: dict | None):
-        """While a job runs: if it cannot finish (its worker died, none took it), say so within
-        seconds and offer Run again, instead of a progress bar frozen for ever. (Not an input
-        of the job's outcome: the page would hold it back until the job ends.)"""
-        if not job:
-            return no_update, no_update, no_update, no_update, True
-        why = job_problem(job)
-        if why is None:
-            raise PreventUpdate
-        label = compute.METHODS[job["method"]].label
-        message = f"{label} cannot finish: {why}. Nothing else is lost: press Run to run it again."
-        log.warning("embedding job %s lost: %s", job.get("token"), why)
-        return (
-            _failure(message), False, "embedding-cancel d-none", "embedding-progress d-none", True
-        )
-
-    @app.callback(
-        Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
-        Input(ids.part(MATCH, "cancel"), "n_clicks"),
-        State(ids.part(MATCH, "token"), "data"),
-        prevent_initial_call=True,
-    )
-    def cancel(clicks, token: str | None):
-        """Kill the panel's computing process; its supervisor then reports "Cancelled."."""
-        if not clicks or not token:
-            raise PreventUpdate
-        return "Cancelling…" if jobs.cancel(token) else no_update
 
     @app.callback(
         Output(ids.part(MATCH, "decoded"), "children"),
         Input(ids.graph(MATCH), "clickData"),
         State(ids.part(MATCH, "result"), "data"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def decode_click(click: dict | None, result: dict | None, config_key: str):
         """A click on the PCA plane (a sample or empty space) decodes the point under it."""
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key)
+        dataset = page.dataset
         points = (click or {}).get("points") or []
         if not points or not decodable(dataset, result):
             raise PreventUpdate
@@ -827,40 +573,44 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.graph(MATCH), "figure"),
         Input(ids.part(MATCH, "result"), "data"),
         Input(ids.color(MATCH), "value"),
-        Input("filter", "data"),
+        Input(FILTER, DATA),
         State(ids.part(MATCH, "method"), "value"),
-        State("selection", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(SELECTION, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def draw(result: dict | None, color: str | None, filtered, method: str, selection, *rest):
         config_key, derived = rest
-        dataset = dataset_for(menu, config_key, derived)
-        visible = visible_rows(dataset, filtered)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
+        visible = page.visible(filtered)
         label = compute.METHODS[method].label if method in compute.METHODS else "the embedding"
         note = None if result else f"Press Run to compute {label}"
         return figure_of(dataset, result, color, visible, note)
 
     @app.callback(
-        Output("derived", "data", allow_duplicate=True),
+        Output(DERIVED, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "result"), "data"),
         prevent_initial_call="initial_duplicate",
     )
     def publish(results: list):
-        """Every panel's coordinates become columns of the page (also those built at layout)."""
+        """Every panel's coordinates become columns of its model (also those built at
+        layout): two models' PCA panels both make `pca_1`, each in its own model's columns."""
         patch = Patch()
         published = False
-        for result in results or []:
+        for item, result in zip(ctx.inputs_list[0], results or [], strict=True):
             if result:
+                model = str(panel_of(item["id"]).model)
                 for j, name in enumerate(result["columns"]):
-                    patch[name] = {"key": result["key"], "index": j}
+                    patch[model][name] = {"key": result["key"], "index": j}
                 published = True
         if not published:
             raise PreventUpdate
         return patch
 
     register_linking(app, ids.graph(ALL))
+    follow_color(app, menu, ids.color(MATCH), KIND)
 
     register_hover(
         app,
@@ -876,3 +626,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 def warm_up() -> None:
     """Called by create_app: compile UMAP's code once per machine in a separate process."""
     compute.start_warm_up()
+
+
+class Embedding(View):
+    kind = KIND
+    label = "Embedding"
+    aliases = ("DimReduction", "Dimension Reduction")
+    Options = EmbeddingOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -15,7 +15,7 @@ nothing (its NaN values stay visible; any narrower range hides NaN).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -24,9 +24,33 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
-from latent_dash.views.common import SOURCE_LABELS, PanelIds, column_options, dataset_for, labelled
+from latent_dash.kinds import View, ViewOptions, numeric_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DATASET_SIZE,
+    DERIVED,
+    FILTER,
+    Page,
+    Panel,
+    PanelIds,
+    panel_of,
+)
+from latent_dash.views.common import SOURCE_LABELS, column_options, labelled
 
 KIND = "filters"
+
+
+class FiltersOptions(ViewOptions):
+    """Range sliders over chosen columns that hide samples in every view."""
+
+    type: Literal["filters"] = "filters"
+
+    columns: list[str] | None = numeric_option(
+        "Numeric columns with a range slider (default: the params, else the first 3 latent dims)."
+    )
+
+
 STEPS = 200  # slider positions across a float column's range
 DEFAULT_LATENT = 3
 
@@ -38,28 +62,28 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def columns(view: Any) -> dict[str, Any]:
+    @classmethod
+    def columns(cls, view) -> dict:
         """The multi-select column picker (numeric columns; refreshed with computed ones)."""
-        return {"kind": KIND, "part": "columns", "view": view, "picker": "numeric"}
+        return cls.part(view, "columns", picker="numeric")
 
-    @staticmethod
-    def slider(view: Any, column: Any) -> dict[str, Any]:
-        return {"kind": KIND, "part": "range", "view": view, "column": column}
+    @classmethod
+    def slider(cls, view, column: Any) -> dict:
+        return cls.part(view, "range", column=column)
 
-    @staticmethod
-    def readout(view: Any, column: Any) -> dict[str, Any]:
+    @classmethod
+    def readout(cls, view, column: Any) -> dict:
         """The slider's range in words, following the handles while they move."""
-        return {"kind": KIND, "part": "readout", "view": view, "column": column}
+        return cls.part(view, "readout", column=column)
 
 
 # --- pure parts ---------------------------------------------------------------------------------
 
 
-def default_columns(dataset: Dataset, options: dict[str, Any]) -> list[str]:
+def default_columns(dataset: Dataset, options: FiltersOptions) -> list[str]:
     """The configured columns, else the parameters, else the first 3 latent dims."""
-    if options.get("columns"):
-        return list(options["columns"])
+    if options.columns:
+        return list(options.columns)
     if dataset.param_names:
         return list(dataset.param_names)
     return list(dataset.latent_names[:DEFAULT_LATENT])
@@ -128,7 +152,7 @@ def _format(value: float) -> str:
     return f"{value:.4g}"
 
 
-def slider_block(view_id: str, dataset: Dataset, column: str, value: Any = None) -> html.Div | None:
+def slider_block(panel: Panel, dataset: Dataset, column: str, value: Any = None) -> html.Div | None:
     """A labelled range slider over one column (None when the column has no finite values)."""
     bounds = slider_bounds(numeric_values(dataset, column))
     if bounds is None:
@@ -146,14 +170,14 @@ def slider_block(view_id: str, dataset: Dataset, column: str, value: Any = None)
                     html.Span(label, className="filters-label"),
                     html.Span(
                         range_text(value, lo, hi, step),
-                        id=ids.readout(view_id, column),
+                        id=ids.readout(panel, column),
                         className="filters-readout",
                     ),
                 ],
                 className="filters-head",
             ),
             dcc.RangeSlider(
-                id=ids.slider(view_id, column),
+                id=ids.slider(panel, column),
                 min=lo,
                 max=hi,
                 step=step,
@@ -183,11 +207,11 @@ def range_text(value: list, lo: float, hi: float, step: float) -> str:
 
 
 def slider_blocks(
-    view_id: str, dataset: Dataset, columns: list[str], values: dict[str, Any] | None = None
+    panel: Panel, dataset: Dataset, columns: list[str], values: dict[str, Any] | None = None
 ) -> list[html.Div]:
     numeric = {c.name for c in dataset.columns if c.numeric}
     blocks = [
-        slider_block(view_id, dataset, c, (values or {}).get(c))
+        slider_block(panel, dataset, c, (values or {}).get(c))
         for c in dict.fromkeys(columns or [])
         if c in numeric
     ]
@@ -230,7 +254,7 @@ def page_mask(dataset: Dataset, all_ranges: list[dict | None]) -> np.ndarray | N
 # --- layout and callbacks -----------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: FiltersOptions, dataset: Dataset) -> html.Div:
     """Column picker and Reset above one slider per column, and the visible count."""
     columns = default_columns(dataset, options)
     controls = dbc.Row(
@@ -242,7 +266,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset, numeric_only=True),
                         columns,
                         multi=True,
-                        id=ids.columns(view_id),
+                        id=ids.columns(panel),
                         placeholder="choose columns",
                     ),
                 )
@@ -250,7 +274,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             dbc.Col(
                 dbc.Button(
                     "Reset",
-                    id=ids.part(view_id, "reset"),
+                    id=ids.part(panel, "reset"),
                     size="sm",
                     color="secondary",
                     outline=True,
@@ -268,15 +292,15 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             controls,
             html.Div(
                 count_text(None, dataset.n),
-                id=ids.part(view_id, "count"),
+                id=ids.part(panel, "count"),
                 className="filters-count text-muted",
             ),
             html.Div(
-                slider_blocks(view_id, dataset, columns),
-                id=ids.part(view_id, "sliders"),
+                slider_blocks(panel, dataset, columns),
+                id=ids.part(panel, "sliders"),
                 className="filters-sliders",
             ),
-            dcc.Store(id=ids.part(view_id, "ranges"), data={}),
+            dcc.Store(id=ids.part(panel, "ranges"), data={}),
         ],
         className="view-body filters-body",
     )
@@ -324,13 +348,14 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.slider(MATCH, ALL), "value"),
         State(ids.slider(MATCH, ALL), "id"),
         State(ids.part(MATCH, "ranges"), "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def slid(values: list, slider_ids: list, before: dict | None, config_key: str, derived):
         """A released handle: the panel's ranges (only the sliders not at full width)."""
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         ranges = panel_ranges(dataset, values, slider_ids)
         if ranges == _as_ranges(before):
             raise PreventUpdate
@@ -343,32 +368,34 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(ids.slider(MATCH, ALL), "value"),
         State(ids.slider(MATCH, ALL), "id"),
         State(ids.part(MATCH, "ranges"), "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def choose(columns: list | None, values: list, slider_ids: list, before, config_key, derived):
         """New columns: sliders for them (kept positions for columns kept); ranges of the rest
         dropped."""
-        dataset = dataset_for(menu, config_key, derived)
-        view_id = ctx.outputs_list[0]["id"]["view"]
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
+        panel = panel_of(ctx.outputs_list[0]["id"])
         kept = {s["column"]: v for s, v in zip(slider_ids, values, strict=True)}
-        blocks = slider_blocks(view_id, dataset, columns or [], kept)
+        blocks = slider_blocks(panel, dataset, columns or [], kept)
         shown = [c for c in dict.fromkeys(columns or []) if c in kept]
         ranges = panel_ranges(dataset, [kept[c] for c in shown], [{"column": c} for c in shown])
         return blocks, (ranges if ranges != _as_ranges(before) else no_update)
 
     @app.callback(
-        Output("filter", "data", allow_duplicate=True),
+        Output(FILTER, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "ranges"), "data"),
-        State("filter", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def apply(all_ranges: list, current: dict | None, config_key: str, derived):
         """Every panel's ranges together -> the page's filter (None when nothing is filtered)."""
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         value = filter_value(page_mask(dataset, all_ranges))
         if value == current:
             raise PreventUpdate
@@ -395,8 +422,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     app.clientside_callback(
         COUNT_JS,
         Output(ids.part(ALL, "count"), "children"),
-        Input("filter", "data"),
-        Input("dataset-size", "data"),
+        Input(FILTER, DATA),
+        Input(DATASET_SIZE, DATA),
         State(ids.part(ALL, "count"), "id"),
     )
 
@@ -404,3 +431,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 def _as_ranges(value: dict | None) -> dict[str, Range]:
     """A ranges store's value with tuples (JSON gives lists), for comparison."""
     return {k: tuple(v) for k, v in (value or {}).items()}
+
+
+class Filters(View):
+    kind = KIND
+    label = "Filters"
+    aliases = ("Filtering", "filter")
+    Options = FiltersOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

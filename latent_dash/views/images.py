@@ -11,16 +11,16 @@ page reuses them.
 
 from __future__ import annotations
 
-import base64
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
+from pydantic import Field, field_validator
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
@@ -35,17 +35,48 @@ from latent_dash.imaging import (
     summary_rows,
     to_rgb,
 )
-from latent_dash.routes import thumbnail_url
-from latent_dash.views.common import (
-    SOURCE_LABELS,
+from latent_dash.kinds import View, ViewOptions, numeric_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    FILTER,
+    FOCUS,
+    SELECTION,
+    Page,
+    Panel,
     PanelIds,
-    dataset_for,
-    image_look_controls,
-    labelled,
-    panel_key,
+    panel_of,
 )
+from latent_dash.routes import thumbnail_url
+from latent_dash.views.common import SOURCE_LABELS, image_look_controls, labelled
+from latent_dash.views.image_uris import data_uri
 
 KIND = "images"
+
+
+class ImagesOptions(ViewOptions):
+    """Mean and variance images of the selection, the focus sample, and a paged gallery."""
+
+    type: Literal["images"] = "images"
+
+    cmap: Literal["gray", "viridis", "magma", "inferno", "cividis", "RdBu"] = Field(
+        "gray", description="Colour map of one-channel images (see imaging.COLORMAPS)."
+    )
+    channel: str | None = Field(
+        None, description='Channel shown: "rgb" or a channel number (default: the first choice).'
+    )
+    sort_by: str | None = numeric_option(
+        "Numeric column the gallery is sorted by (default: index)."
+    )
+    descending: bool = Field(False, description="Sort the gallery from the largest value down.")
+    page_size: int = Field(24, ge=6, le=96, description="Thumbnails per gallery page.")
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 INDEX = "#index"  # the sort choice "sample index" (never a column name: those come from files)
 SUMMARY_SIZE = 160  # longer side of the mean / variance PNGs
 FOCUS_SIZE = 256
@@ -59,9 +90,9 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def thumb(view: Any, index: Any) -> dict[str, Any]:
-        return {"kind": KIND, "part": "thumb", "view": view, "index": index}
+    @classmethod
+    def thumb(cls, view, index: Any) -> dict:
+        return cls.part(view, "thumb", index=index)
 
 
 # --- pure helpers: sorting and paging ---------------------------------------------------------
@@ -145,10 +176,6 @@ def selection_stats(
     used = summary_rows(rows)
     mean, variance, count = mean_variance(image_blocks(dataset, used, channel))
     return mean, variance, count, int(rows.size)
-
-
-def data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _format(value: Any) -> str:
@@ -266,7 +293,7 @@ def summary_children(
 def thumbnails(
     dataset: Dataset,
     config_key: str,
-    view_id: str,
+    panel: Panel,
     rows: np.ndarray,
     channel: str,
     cmap: str,
@@ -279,7 +306,7 @@ def thumbnails(
                 src=thumbnail_url(config_key, i, size=THUMB_SIZE, channel=channel, cmap=cmap),
                 alt=f"sample {dataset.file_row(i)}",
             ),
-            id=ids.thumb(view_id, i),
+            id=ids.thumb(panel, i),
             n_clicks=0,
             type="button",
             title=f"sample {dataset.file_row(i)}",
@@ -300,28 +327,28 @@ def sort_choices(dataset: Dataset) -> list[dict[str, str]]:
 # --- layout and callbacks ---------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: ImagesOptions, dataset: Dataset) -> html.Div:
     """Controls, then the focus, the selection summary and the gallery (filled by callbacks)."""
     if not dataset.has_images:
         return html.Div(NO_IMAGES, className="images-none text-muted")
     channels = channel_choices(dataset)
-    channel = str(options.get("channel") or channels[0])
+    channel = str(options.channel or channels[0])
     notes = []
     if channel not in channels:
         notes.append(f"channel {channel!r} does not exist; showing {channels[0]!r}")
         channel = channels[0]
     numeric = {c.name for c in dataset.columns if c.numeric}
-    sort_by = options.get("sort_by") or INDEX
+    sort_by = options.sort_by or INDEX
     if sort_by != INDEX and sort_by not in numeric:
         notes.append(f"sort_by {sort_by!r} is not numeric; sorted by sample index")
         sort_by = INDEX
-    cmap = options.get("cmap", "gray")
+    cmap = options.cmap
     colormap_lut(cmap)  # built once per process (~30 ms): not on the first selection's clock
     controls = dbc.Row(
         [
             *image_look_controls(
-                ids.part(view_id, "cmap"),
-                ids.part(view_id, "channel"),
+                ids.part(panel, "cmap"),
+                ids.part(panel, "channel"),
                 cmap,
                 channel,
                 channels,
@@ -333,7 +360,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     dcc.Dropdown(
                         sort_choices(dataset),
                         sort_by,
-                        id=ids.part(view_id, "sort"),
+                        id=ids.part(panel, "sort"),
                         clearable=False,
                     ),
                 )
@@ -342,8 +369,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 labelled(
                     "order",
                     dbc.RadioItems(
-                        id=ids.part(view_id, "order"),
-                        value="desc" if options.get("descending") else "asc",
+                        id=ids.part(panel, "order"),
+                        value="desc" if options.descending else "asc",
                         options=[
                             {"label": "\u2191", "value": "asc"},
                             {"label": "\u2193", "value": "desc"},
@@ -362,10 +389,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     )
     gallery = html.Div(
         [
-            html.Div(id=ids.part(view_id, "caption"), className="images-heading"),
-            html.Div(id=ids.part(view_id, "thumbs"), className="images-grid"),
+            html.Div(id=ids.part(panel, "caption"), className="images-heading"),
+            html.Div(id=ids.part(panel, "thumbs"), className="images-grid"),
             dbc.Pagination(
-                id=ids.part(view_id, "pager"),
+                id=ids.part(panel, "pager"),
                 min_value=1,
                 max_value=1,
                 active_page=1,
@@ -382,10 +409,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         [
             controls,
             *[html.Div(note, className="images-note text-warning") for note in notes],
-            html.Div(id=ids.part(view_id, "focus"), className="images-focus"),
-            html.Div(id=ids.part(view_id, "summary"), className="images-summary"),
+            html.Div(id=ids.part(panel, "focus"), className="images-focus"),
+            html.Div(id=ids.part(panel, "summary"), className="images-summary"),
             gallery,
-            dcc.Store(id=ids.part(view_id, "pagesize"), data=int(options.get("page_size", 24))),
+            dcc.Store(id=ids.part(panel, "pagesize"), data=int(options.page_size)),
         ],
         className="view-body images-body",
     )
@@ -416,14 +443,15 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.part(MATCH, "focus"), "children"),
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
     )
     def show_focus(focus: int | None, cmap: str, channel: str, config_key: str):
-        dataset = dataset_for(menu, config_key)
-        config_key = panel_key(menu, config_key)  # a comparison page: its model's
+        page = Page(menu, config_key)
+        dataset = page.dataset
+        config_key = page.model_key  # a comparison page: its model's
         if not isinstance(focus, int) or not 0 <= focus < dataset.n:
             return None
         title = f"Focus: sample {dataset.file_row(focus)}"
@@ -431,15 +459,16 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.part(MATCH, "summary"), "children"),
-        Input("selection", "data"),
+        Input(SELECTION, DATA),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
-        Input("filter", "data"),
-        State("config-key", "data"),
+        Input(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
     )
     def show_summary(selection: dict | None, cmap: str, channel: str, filtered, config_key: str):
-        dataset = dataset_for(menu, config_key)
-        config_key = panel_key(menu, config_key)  # a comparison page: its model's
+        page = Page(menu, config_key)
+        dataset = page.dataset
+        config_key = page.model_key  # a comparison page: its model's
         return summary_children(dataset, config_key, selection, channel, cmap, filtered)
 
     @app.callback(
@@ -448,22 +477,22 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "pager"), "max_value"),
         Output(ids.part(MATCH, "pager"), "active_page"),
         Output(ids.part(MATCH, "pager"), "style"),
-        Input("selection", "data"),
+        Input(SELECTION, DATA),
         Input(ids.part(MATCH, "sort"), "value"),
         Input(ids.part(MATCH, "order"), "value"),
         Input(ids.part(MATCH, "pager"), "active_page"),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
-        Input("filter", "data"),
+        Input(FILTER, DATA),
         State(ids.part(MATCH, "pagesize"), "data"),
-        State("focus", "data"),
-        State("config-key", "data"),
+        State(FOCUS, DATA),
+        State(CONFIG_KEY, DATA),
     )
     def show_gallery(
         selection: dict | None,
         sort_by: str,
         order: str,
-        page: int | None,
+        page_number: int | None,
         cmap: str,
         channel: str,
         filtered: dict | None,
@@ -471,29 +500,29 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         focus: int | None,
         config_key: str,
     ):
-        dataset = dataset_for(menu, config_key)
-        config_key = panel_key(menu, config_key)  # a comparison page: its model's
-        view_id = ctx.outputs_list[0]["id"]["view"]
+        page = Page(menu, config_key)
+        dataset = page.dataset
+        panel = panel_of(ctx.outputs_list[0]["id"])
         if not isinstance(ctx.triggered_id, dict) or ctx.triggered_id.get("part") != "pager":
-            page = 1  # a new selection, sort or look starts at the first page
+            page_number = 1  # a new selection, sort or look starts at the first page
         mask, selected, visible = shown_mask(dataset, selection, filtered)
         if sort_by not in {c["value"] for c in sort_choices(dataset)}:
             sort_by = INDEX
-        rows, total, page, pages = page_rows(
-            gallery_order(dataset, sort_by, order == "desc"), mask, page, page_size
+        rows, total, page_number, pages = page_rows(
+            gallery_order(dataset, sort_by, order == "desc"), mask, page_number, page_size
         )
-        caption = page_caption(page, page_size, total, selected=selected, visible=visible)
+        caption = page_caption(page_number, page_size, total, selected=selected, visible=visible)
         return (
-            thumbnails(dataset, config_key, view_id, rows, channel, cmap, focus),
+            thumbnails(dataset, page.model_key, panel, rows, channel, cmap, focus),
             caption,
             pages,
-            page,
+            page_number,
             None if pages > 1 else {"display": "none"},
         )
 
     app.clientside_callback(
         THUMB_CLICK,
-        Output("focus", "data", allow_duplicate=True),
+        Output(FOCUS, DATA, allow_duplicate=True),
         Input(ids.thumb(ALL, ALL), "n_clicks"),
         prevent_initial_call=True,
     )
@@ -505,7 +534,16 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     app.clientside_callback(
         MARK_FOCUS,
         Output(ids.thumb(ALL, ALL), "className"),
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         State(ids.thumb(ALL, ALL), "id"),
         prevent_initial_call=True,
     )
+
+
+class Images(View):
+    kind = KIND
+    label = "Images"
+    aliases = ("Image", "gallery")
+    Options = ImagesOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -13,24 +13,21 @@ mapped to positions here, and a row dropped at load (NaN values) is not a sample
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder, interpolation_latents
 from latent_dash.imaging import COLORMAPS
-from latent_dash.views.common import (
-    PanelIds,
-    dataset_for,
-    image_look_controls,
-    labelled,
-    number_box,
-)
-from latent_dash.views.traversal import (
+from latent_dash.kinds import DecodedImageOptions, View
+from latent_dash.page import CONFIG_KEY, DATA, FOCUS, Page, Panel, PanelIds
+from latent_dash.views.common import image_look_controls, labelled, number_box
+from latent_dash.views.image_uris import (
     NO_DECODER,
     choose_channel,
     decoded_channels,
@@ -41,6 +38,21 @@ from latent_dash.views.traversal import (
 )
 
 KIND = "interpolation"
+
+
+class InterpolationOptions(DecodedImageOptions):
+    """Decoded images on the straight line between two samples' latents (needs a decoder)."""
+
+    type: Literal["interpolation"] = "interpolation"
+
+    steps: int = Field(8, ge=2, le=32, description="Decoded images from A to B, both included.")
+    a: int | None = Field(None, ge=0, description="Sample A (default: sample 0).")
+    b: int | None = Field(None, ge=0, description="Sample B (default: sample 1).")
+    follow_focus: bool = Field(
+        True, description="A focus change moves B to A and makes the focus B."
+    )
+
+
 MAX_STEPS = 32
 
 
@@ -116,9 +128,9 @@ def render(dataset: Dataset, a: Any, b: Any, steps: Any, channel: str, cmap: str
         return [], f"Decoding failed: {type(exc).__name__}: {exc}"
 
 
-def _sample_input(view_id: str, part: str, value: int, last: int) -> dbc.Input:
+def _sample_input(panel: Panel, part: str, value: int, last: int) -> dbc.Input:
     return dbc.Input(
-        id=ids.part(view_id, part),
+        id=ids.part(panel, part),
         type="number",
         min=0,
         max=last,
@@ -130,17 +142,17 @@ def _sample_input(view_id: str, part: str, value: int, last: int) -> dbc.Input:
     )
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: InterpolationOptions, dataset: Dataset) -> html.Div:
     if not has_decoder(dataset):
         return html.Div(NO_DECODER, className="interpolation-none text-muted")
     channels = decoded_channels(dataset)
-    channel = choose_channel(dataset, options.get("channel"))
-    cmap = options.get("cmap", "gray")
-    steps = int(options.get("steps", 8))
-    size = int(options.get("size", 64))
+    channel = choose_channel(dataset, options.channel)
+    cmap = options.cmap
+    steps = int(options.steps)
+    size = int(options.size)
     first, second = dataset.file_row(0), dataset.file_row(min(1, dataset.n - 1))
-    a = options.get("a", first)
-    b = options.get("b", second)
+    a = options.a if options.a is not None else first
+    b = options.b if options.b is not None else second
     notes = [
         f"{name} = {value} is not a sample (0 to {_last_row(dataset)}); using {fallback}"
         for name, value, fallback in (("a", a, first), ("b", b, second))
@@ -156,10 +168,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     "sample A",
                     dbc.InputGroup(
                         [
-                            _sample_input(view_id, "a", a, _last_row(dataset)),
+                            _sample_input(panel, "a", a, _last_row(dataset)),
                             dbc.Button(
                                 "focus \u2192 A",
-                                id=ids.part(view_id, "use-a"),
+                                id=ids.part(panel, "use-a"),
                                 color="secondary",
                                 outline=True,
                             ),
@@ -173,10 +185,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     "sample B",
                     dbc.InputGroup(
                         [
-                            _sample_input(view_id, "b", b, _last_row(dataset)),
+                            _sample_input(panel, "b", b, _last_row(dataset)),
                             dbc.Button(
                                 "focus \u2192 B",
-                                id=ids.part(view_id, "use-b"),
+                                id=ids.part(panel, "use-b"),
                                 color="secondary",
                                 outline=True,
                             ),
@@ -187,12 +199,12 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             ),
             dbc.Col(
                 number_box(
-                    "steps", ids.part(view_id, "steps"), steps, 2, MAX_STEPS, "interpolation-steps"
+                    "steps", ids.part(panel, "steps"), steps, 2, MAX_STEPS, "interpolation-steps"
                 ),
                 width=2,
             ),
             *image_look_controls(
-                ids.part(view_id, "cmap"), ids.part(view_id, "channel"), cmap, channel, channels
+                ids.part(panel, "cmap"), ids.part(panel, "channel"), cmap, channel, channels
             ),
         ],
         className="g-2 view-controls",
@@ -201,15 +213,15 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         [
             controls,
             dbc.Switch(
-                id=ids.part(view_id, "follow"),
+                id=ids.part(panel, "follow"),
                 label="follow focus (B \u2192 A, focus \u2192 B)",
-                value=bool(options.get("follow_focus", True)),
+                value=bool(options.follow_focus),
                 className="interpolation-follow",
             ),
             *[html.Div(note, className="interpolation-note text-warning") for note in notes],
-            html.Div(strip, id=ids.part(view_id, "strip"), className="interpolation-strip"),
-            html.Div(text, id=ids.part(view_id, "caption"), className="interpolation-caption"),
-            dcc.Store(id=ids.part(view_id, "settings"), data={"size": size}),
+            html.Div(strip, id=ids.part(panel, "strip"), className="interpolation-strip"),
+            html.Div(text, id=ids.part(panel, "caption"), className="interpolation-caption"),
+            dcc.Store(id=ids.part(panel, "settings"), data={"size": size}),
         ],
         className="view-body interpolation-body",
     )
@@ -232,18 +244,19 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.part(MATCH, "a"), "value"),
         Output(ids.part(MATCH, "b"), "value"),
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         Input(ids.part(MATCH, "use-a"), "n_clicks"),
         Input(ids.part(MATCH, "use-b"), "n_clicks"),
         State(ids.part(MATCH, "follow"), "value"),
         State(ids.part(MATCH, "a"), "value"),
         State(ids.part(MATCH, "b"), "value"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def move_ends(focus, _use_a, _use_b, follow, a, b, config_key: str):
         """The focus goes into the boxes as its file row (the boxes hold file rows)."""
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key)
+        dataset = page.dataset
         if not isinstance(focus, int) or not 0 <= focus < dataset.n or ctx.triggered_id is None:
             raise PreventUpdate
         return pick_ends(ctx.triggered_id, dataset.file_row(focus), follow, a, b)
@@ -257,11 +270,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
         State(ids.part(MATCH, "settings"), "data"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,  # the layout holds the first strip
     )
     def redraw(a, b, steps, cmap, channel, settings: dict, config_key: str):
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key)
+        dataset = page.dataset
         if not has_decoder(dataset):
             raise PreventUpdate
         return render(
@@ -279,3 +293,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "cmap"), "disabled"),
         Input(ids.part(MATCH, "channel"), "value"),
     )
+
+
+class Interpolation(View):
+    kind = KIND
+    label = "Interpolation"
+    aliases = ("Latent Interpolation", "interpolate", "LatentInterpolation")
+    Options = InterpolationOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

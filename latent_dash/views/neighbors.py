@@ -15,27 +15,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
 from latent_dash.compute import neighbors as nb
 from latent_dash.data import Dataset
 from latent_dash.imaging import channel_choices
-from latent_dash.routes import thumbnail_url
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    FILTER,
+    FOCUS,
+    SELECTION,
+    SELECTION_MASK,
+    SELECTION_MODE,
+    Page,
+    Panel,
     PanelIds,
-    dataset_for,
-    labelled,
     new_selection,
-    panel_key,
-    visible_rows,
+    panel_of,
 )
+from latent_dash.routes import thumbnail_url
+from latent_dash.views.common import labelled
 
 KIND = "neighbors"
+
+
+class NeighborsOptions(ViewOptions):
+    """The focus sample's nearest neighbours in latent space and in parameter space."""
+
+    type: Literal["neighbors"] = "neighbors"
+
+    k: int = Field(10, ge=1, le=100, description="Number of neighbours listed.")
+    metric: Literal["euclidean", "cosine"] = Field(
+        "euclidean", description="Distance in latent space: euclidean or cosine."
+    )
+
+
 THUMB_SIZE = 48
 MAX_K = 100
 HINT = "Click a sample in any view (a point, a thumbnail, a table row) to see its neighbours."
@@ -47,10 +69,10 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def item(view: Any, index: Any, space: Any) -> dict[str, Any]:
+    @classmethod
+    def item(cls, view, index: Any, space: Any) -> dict:
         """One listed neighbour; `space` is "latent" or "param" (a sample may be in both)."""
-        return {"kind": KIND, "part": "item", "view": view, "index": index, "space": space}
+        return cls.part(view, "item", index=index, space=space)
 
 
 # --- pure parts ---------------------------------------------------------------------------------
@@ -103,7 +125,7 @@ def _distance(value: float) -> str:
 def neighbour_list(
     dataset: Dataset,
     config_key: str,
-    view_id: str,
+    panel: Panel,
     space: str,
     indices: np.ndarray,
     distances: np.ndarray,
@@ -135,7 +157,7 @@ def neighbour_list(
             html.Li(
                 html.Button(
                     parts,
-                    id=ids.item(view_id, i, space),
+                    id=ids.item(panel, i, space),
                     n_clicks=0,
                     type="button",
                     title=label + (" (hidden by the filter)" if i in hidden else ""),
@@ -149,7 +171,7 @@ def neighbour_list(
 def results(
     dataset: Dataset,
     config_key: str,
-    view_id: str,
+    panel: Panel,
     focus: Any,
     k: int,
     metric: str,
@@ -188,7 +210,7 @@ def results(
             neighbour_list(
                 dataset,
                 config_key,
-                view_id,
+                panel,
                 "latent",
                 result.latent,
                 result.latent_distances,
@@ -210,7 +232,7 @@ def results(
                     neighbour_list(
                         dataset,
                         config_key,
-                        view_id,
+                        panel,
                         "param",
                         result.params,
                         result.param_distances,
@@ -245,10 +267,10 @@ def selected_mask(
 # --- layout and callbacks -----------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: NeighborsOptions, dataset: Dataset) -> html.Div:
     """k, metric and "select these" above the lists (filled when a sample is focused)."""
-    k = clamp_k(options.get("k", 10))
-    metric = options.get("metric", "euclidean")
+    k = clamp_k(options.k)
+    metric = options.metric
     # build the search structures while the page is drawn, not on the first click
     nb.prepare(dataset.latent, metric)
     if dataset.params is not None:
@@ -259,7 +281,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 labelled(
                     "k",
                     dbc.Input(
-                        id=ids.part(view_id, "k"),
+                        id=ids.part(panel, "k"),
                         type="number",
                         min=1,
                         max=MAX_K,
@@ -276,7 +298,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 labelled(
                     "latent distance",
                     dbc.RadioItems(
-                        id=ids.part(view_id, "metric"),
+                        id=ids.part(panel, "metric"),
                         value=metric,
                         options=[{"label": v, "value": m} for m, v in METRIC_LABELS.items()],
                         inline=True,
@@ -291,7 +313,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             dbc.Col(
                 dbc.Button(
                     "Select these",
-                    id=ids.part(view_id, "select"),
+                    id=ids.part(panel, "select"),
                     size="sm",
                     color="primary",
                     outline=True,
@@ -307,7 +329,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     )
     body = html.Div(
         [html.Div(HINT, className="neighbors-hint text-muted")],
-        id=ids.part(view_id, "results"),
+        id=ids.part(panel, "results"),
         className="neighbors-results",
     )
     return html.Div([controls, body], className="view-body neighbors-body")
@@ -331,36 +353,37 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.part(MATCH, "results"), "children"),
         Output(ids.part(MATCH, "select"), "disabled"),
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         Input(ids.part(MATCH, "k"), "value"),
         Input(ids.part(MATCH, "metric"), "value"),
-        Input("filter", "data"),
+        Input(FILTER, DATA),
         State(ids.part(MATCH, "results"), "id"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def show(focus, k, metric: str, filtered, results_id: dict, config_key: str):
-        dataset = dataset_for(menu, config_key)
-        config_key = panel_key(menu, config_key)  # a comparison page: its model's
+        page = Page(menu, config_key)
+        dataset = page.dataset
+        config_key = page.model_key  # a comparison page: its model's
         if metric not in nb.METRICS:
             raise PreventUpdate
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         children = results(
-            dataset, config_key, results_id["view"], focus, clamp_k(k), metric, visible
+            dataset, config_key, panel_of(results_id), focus, clamp_k(k), metric, visible
         )
         return children, not (isinstance(focus, int) and 0 <= focus < dataset.n)
 
     @app.callback(
-        Output("selection-mask", "data", allow_duplicate=True),
-        Output("selection", "data", allow_duplicate=True),
+        Output(SELECTION_MASK, DATA, allow_duplicate=True),
+        Output(SELECTION, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "select"), "n_clicks"),
         State(ids.part(ALL, "k"), "value"),
         State(ids.part(ALL, "metric"), "value"),
-        State("focus", "data"),
-        State("selection", "data"),
-        State("selection-mode", "value"),
-        State("filter", "data"),
-        State("config-key", "data"),
+        State(FOCUS, DATA),
+        State(SELECTION, DATA),
+        State(SELECTION_MODE, "value"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,
     )
     def select_these(clicks, ks, metrics, focus, current, mode: str, filtered, config_key: str):
@@ -369,22 +392,32 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(clicks):
             raise PreventUpdate
-        views = [item["id"]["view"] for item in ctx.inputs_list[0]]
-        at = views.index(trigger["view"])
+        views = [panel_of(item["id"]) for item in ctx.inputs_list[0]]
+        at = views.index(panel_of(trigger))
         if not clicks[at]:
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key)
-        config_key = panel_key(menu, config_key)  # a comparison page: its model's
+        page = Page(menu, config_key)
+        dataset = page.dataset
+        config_key = page.model_key  # a comparison page: its model's
         if not isinstance(focus, int) or not 0 <= focus < dataset.n:
             raise PreventUpdate
         metric = metrics[at] if metrics[at] in nb.METRICS else "euclidean"
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         fresh = selected_mask(dataset, focus, clamp_k(ks[at]), metric, visible)
-        return new_selection(fresh, current, mode, filtered, trigger["view"])
+        return new_selection(fresh, current, mode, filtered, panel_of(trigger).source)
 
     app.clientside_callback(
         ITEM_CLICK,
-        Output("focus", "data", allow_duplicate=True),
+        Output(FOCUS, DATA, allow_duplicate=True),
         Input(ids.item(ALL, ALL, ALL), "n_clicks"),
         prevent_initial_call=True,
     )
+
+
+class Neighbors(View):
+    kind = KIND
+    label = "Neighbours"
+    aliases = ("Neighborhood", "neighbours", "Neighbourhood")
+    Options = NeighborsOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -26,7 +26,7 @@ import base64
 import os
 import weakref
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -47,20 +47,41 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from latent_dash.data import Dataset
-from latent_dash.selection import decode, encode
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions, column_option, numeric_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DATASET_SIZE,
+    DERIVED,
+    FILTER,
+    SELECTION,
+    SELECTION_MASK,
+    SELECTION_MODE,
+    Page,
+    Panel,
     PanelIds,
-    column_options,
-    dataset_for,
-    drawn_note,
-    drawn_with_selection,
-    labelled,
     new_selection,
-    visible_rows,
+    panel_of,
 )
+from latent_dash.selection import decode, encode
+from latent_dash.views.common import column_options, drawn_note, drawn_with_selection, labelled
 from latent_dash.views.palette import NUMERIC_SCALE, UNSELECTED_COLOR
+from latent_dash.views.requests import follow_color
 
 KIND = "parcoords"
+
+
+class ParcoordsOptions(ViewOptions):
+    """Parallel coordinates over chosen columns."""
+
+    type: Literal["parcoords"] = "parcoords"
+
+    dims: list[str] | None = column_option(
+        "Columns drawn as axes, in order (default: the latent dims, at most 60)."
+    )
+    color: str | None = numeric_option("Numeric column that colours the lines (default: none).")
+
+
 MAX_DIMS = 60  # axes at most: more are unreadable in a panel
 MAX_LINES = 10_000  # drawn lines above which a fixed random sample is drawn
 MAX_SELECTED_LINES = 2_000  # selected lines drawn at least (added to the sample when missing)
@@ -114,9 +135,7 @@ class AxisCodes(NamedTuple):
     categories: list[str] | None
 
 
-_codes_of: weakref.WeakKeyDictionary[Dataset, dict[str, AxisCodes]] = (
-    weakref.WeakKeyDictionary()
-)
+_codes_of: weakref.WeakKeyDictionary[Dataset, dict[str, AxisCodes]] = weakref.WeakKeyDictionary()
 
 
 def axis_codes(dataset: Dataset, name: str) -> AxisCodes:
@@ -210,7 +229,7 @@ def lines_drawn(
 
 
 def default_dims(dataset: Dataset, options: dict[str, Any]) -> list[str]:
-    return list(options.get("dims") or dataset.latent_names[:MAX_DIMS])
+    return list(options.dims or dataset.latent_names[:MAX_DIMS])
 
 
 def kept_brush(brush: dict | None, dims: list[str]) -> dict[str, Any]:
@@ -317,9 +336,9 @@ def caption(
     return f"{drawn} · {coloured} · grey: not selected · drag axis titles to reorder"
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: ParcoordsOptions, dataset: Dataset) -> html.Div:
     dims = default_dims(dataset, options)
-    color = options.get("color")
+    color = options.color
     notice = None
     if dataset.dims > MAX_DIMS and "dims" not in options:
         notice = dbc.Alert(
@@ -336,7 +355,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset, numeric_only=False),
                         dims,
                         multi=True,
-                        id=ids.picker(view_id, "dims", "all"),
+                        id=ids.picker(panel, "dims", "all"),
                     ),
                 ),
                 width=8,
@@ -348,7 +367,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset, numeric_only=True),
                         color,
                         placeholder="none",
-                        id=ids.picker(view_id, "color", "numeric"),
+                        id=ids.picker(panel, "color", "numeric"),
                     ),
                 ),
                 width=4,
@@ -360,21 +379,22 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         [
             notice,
             controls,
-            html.Div(id=ids.plot(view_id), className="view-graph parallel-plot"),
+            html.Div(id=ids.plot(panel), className="view-graph parallel-plot"),
             html.Small(
-                caption(dataset, color), id=ids.part(view_id, "caption"), className="text-muted"
+                caption(dataset, color), id=ids.part(panel, "caption"), className="text-muted"
             ),
-            dcc.Store(id=ids.data(view_id), data=panel_data(dataset, dims, color)),
-            dcc.Store(id=ids.brush(view_id), data={"order": dims, "ranges": {}, "from": "layout"}),
-            dcc.Store(id=ids.server_brush(view_id)),
-            dcc.Store(id=ids.part(view_id, "extra"), data=0),  # selected lines added
-            dcc.Store(id=ids.part(view_id, "lines")),  # those lines, drawn on top
+            dcc.Store(id=ids.data(panel), data=panel_data(dataset, dims, color)),
+            dcc.Store(id=ids.brush(panel), data={"order": dims, "ranges": {}, "from": "layout"}),
+            dcc.Store(id=ids.server_brush(panel)),
+            dcc.Store(id=ids.part(panel, "extra"), data=0),  # selected lines added
+            dcc.Store(id=ids.part(panel, "lines")),  # those lines, drawn on top
         ],
         className="view-body",
     )
 
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
+    follow_color(app, menu, ids.picker(MATCH, "color", "numeric"), KIND)
     # drawing, brushing and axis drags live in the browser (assets/parallel.js); the output
     # (never changed) is there because Dash calls no-output callbacks only on changes, and the
     # first data must be drawn too
@@ -386,14 +406,14 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "parallelHighlight"),
-        Input("selection-mask", "data"),
-        State("dataset-size", "data"),
+        Input(SELECTION_MASK, DATA),
+        State(DATASET_SIZE, DATA),
         State(ids.plot(ALL), "id"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "rememberMode"),
-        Input("selection-mode", "value"),
+        Input(SELECTION_MODE, "value"),
     )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "parallelLines"),
@@ -403,14 +423,14 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
 
     @app.callback(
-        Output("selection-mask", "data", allow_duplicate=True),
-        Output("selection", "data", allow_duplicate=True),
+        Output(SELECTION_MASK, DATA, allow_duplicate=True),
+        Output(SELECTION, DATA, allow_duplicate=True),
         Input(ids.server_brush(ALL), "data"),
-        State("selection", "data"),
-        State("selection-mode", "value"),
-        State("config-key", "data"),
-        State("derived", "data"),
-        State("filter", "data"),
+        State(SELECTION, DATA),
+        State(SELECTION_MODE, "value"),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
+        State(FILTER, DATA),
         prevent_initial_call=True,
     )
     def select_by_brush(brushes: list[dict], current, mode: str, config_key, derived, filtered):
@@ -419,24 +439,24 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         trigger = ctx.triggered_id
         if not trigger:
             raise PreventUpdate
-        view = trigger["view"]
+        panel = panel_of(trigger)
         brush = next(
             (
                 b
                 for b, i in zip(brushes, ctx.inputs_list[0], strict=True)
-                if i["id"]["view"] == view
+                if panel_of(i["id"]) == panel
             ),
             None,
         )
         if not isinstance(brush, dict):
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key, derived)
+        dataset = Page(menu, config_key, derived, model=panel.model).dataset
         ranges = {k: v for k, v in (brush.get("ranges") or {}).items() if v}
         if not ranges:
-            if current and current.get("source") == view:
+            if current and current.get("source") == panel.source:
                 return None, None  # the brush that made the selection was cleared
             raise PreventUpdate
-        return new_selection(brushed_mask(dataset, ranges), current, mode, filtered, view)
+        return new_selection(brushed_mask(dataset, ranges), current, mode, filtered, panel.source)
 
     @app.callback(
         Output(ids.data(MATCH), "data"),
@@ -446,21 +466,22 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "lines"), "data", allow_duplicate=True),
         Input(ids.picker(MATCH, "dims", "all"), "value"),
         Input(ids.picker(MATCH, "color", "numeric"), "value"),
-        Input("filter", "data"),
+        Input(FILTER, DATA),
         State(ids.brush(MATCH), "data"),
-        State("selection-mask", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(SELECTION_MASK, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def redraw(dims, color: str | None, filtered, brush: dict, selection, config_key, derived):
         """New axes, colour or filter: the data again, order and brushes kept."""
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         if not dims:
             raise PreventUpdate
         dims = dims[:MAX_DIMS]
         selected = decoded(selection, dataset.n)
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         data = panel_data(dataset, dims, color, brush, visible)
         extra = lines_drawn(dataset, selected, visible)[1]
         lines = selected_lines(dataset, dims, color, selected, visible) if extra else None
@@ -471,13 +492,13 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(ALL, "lines"), "data"),
         Output(ids.part(ALL, "caption"), "children", allow_duplicate=True),
         Output(ids.part(ALL, "extra"), "data", allow_duplicate=True),
-        Input("selection-mask", "data"),
+        Input(SELECTION_MASK, DATA),
         State(ids.part(ALL, "extra"), "data"),
         State(ids.picker(ALL, "dims", "all"), "value"),
         State(ids.picker(ALL, "color", "numeric"), "value"),
-        State("filter", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def add_selected_lines(selection, extras, all_dims, colors, filtered, key, derived):
@@ -486,13 +507,14 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         browser's selection-mask, so it runs beside the selection's upload, not after it."""
         if not extras:
             raise PreventUpdate
-        views = [item["id"]["view"] for item in ctx.outputs_list[0]]
+        panels = [panel_of(item["id"]) for item in ctx.outputs_list[0]]
         out: tuple[list, list, list] = ([], [], [])
-        for view, before, dims, color in zip(views, extras, all_dims, colors, strict=True):
+        for panel, before, dims, color in zip(panels, extras, all_dims, colors, strict=True):
             # each panel's own dataset: on a comparison page, panels draw different models
-            dataset = dataset_for(menu, key, derived, view)
+            page = Page(menu, key, derived, model=panel.model)
+            dataset = page.dataset
             selected = decoded(selection, dataset.n)
-            visible = visible_rows(dataset, filtered)
+            visible = page.visible(filtered)
             extra = lines_drawn(dataset, selected, visible)[1]
             if not dims or (extra == 0 and not before):
                 for part in out:
@@ -504,3 +526,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if all(f is no_update for f in out[0]):
             raise PreventUpdate
         return out
+
+
+class Parcoords(View):
+    kind = KIND
+    label = "Parallel coordinates"
+    aliases = ("Parallel Coordinate", "parallel")
+    Options = ParcoordsOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

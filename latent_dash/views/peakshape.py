@@ -16,30 +16,58 @@ and lasso selection, highlight, click-to-focus and hover cards work as in the sc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
+from pydantic import Field
 
 from latent_dash.compute.peakshape import Slab, slab
 from latent_dash.data import Dataset
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions, latent_option, numeric_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    FOCUS,
+    SELECTION,
+    Page,
+    Panel,
     PanelIds,
-    column_options,
-    dataset_for,
-    labelled,
-    visible_rows,
 )
-from latent_dash.views.scatter import (
-    marker_size,
-    register_hover,
-    register_linking,
-    scatter_layout,
-)
+from latent_dash.views.common import column_options, labelled
+from latent_dash.views.linking import register_hover, register_linking
+from latent_dash.views.points import marker_size, scatter_layout
 
 KIND = "peakshape"
+
+
+class PeakshapeOptions(ViewOptions):
+    """A function against one latent dim, in a slab around the line through the focus sample."""
+
+    type: Literal["peakshape"] = "peakshape"
+
+    function: str | None = numeric_option(
+        "Numeric column plotted on the y axis (default: the first parameter, else the first"
+        " numeric metadata column, else the second latent dim)."
+    )
+    dim: str | None = latent_option(
+        "Latent dim on the x axis: the line runs along it (default: the first latent dim)."
+    )
+    width: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Slab width: the fraction of samples kept, nearest to the line first.",
+    )
+    standardise: bool = Field(
+        True, description="Measure the distance to the line on dims scaled to unit variance."
+    )
+
+
 HINT = "Click a sample in any view to set the focus: its peak shape is drawn here."
 DISTANCE_SCALE = "Blues"  # reversed: dark near the line, faint far from it
 WIDTH_MARKS = {1: "1%", 10: "10%", 25: "25%", 50: "50%", 100: "100%"}
@@ -50,10 +78,10 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def function(view: Any) -> dict[str, Any]:
+    @classmethod
+    def function(cls, view) -> dict:
         """The function picker: numeric columns, refreshed when columns are computed."""
-        return {"kind": KIND, "part": "function", "view": view, "picker": "numeric"}
+        return cls.part(view, "function", picker="numeric")
 
 
 # --- pure parts ---------------------------------------------------------------------------------
@@ -153,11 +181,11 @@ def valid_focus(focus: Any, n: int) -> int | None:
 # --- layout and callbacks -----------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: PeakshapeOptions, dataset: Dataset) -> html.Div:
     """Pickers and the width slider above the graph; the graph is drawn by a callback."""
-    function, dim = choose(dataset, options.get("function"), options.get("dim"))
-    width = round(100 * float(options.get("width", 0.1)))
-    standardise = bool(options.get("standardise", True))
+    function, dim = choose(dataset, options.function, options.dim)
+    width = round(100 * float(options.width))
+    standardise = bool(options.standardise)
     dims = [{"label": name, "value": name} for name in dataset.latent_names]
     controls = dbc.Row(
         [
@@ -167,7 +195,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     dcc.Dropdown(
                         column_options(dataset, numeric_only=True),
                         function,
-                        id=ids.function(view_id),
+                        id=ids.function(panel),
                         clearable=False,
                     ),
                 )
@@ -175,14 +203,14 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             dbc.Col(
                 labelled(
                     "along latent dim",
-                    dcc.Dropdown(dims, dim, id=ids.part(view_id, "dim"), clearable=False),
+                    dcc.Dropdown(dims, dim, id=ids.part(panel, "dim"), clearable=False),
                 )
             ),
             dbc.Col(
                 labelled(
                     "slab width (fraction of samples)",
                     dcc.Slider(
-                        id=ids.part(view_id, "width"),
+                        id=ids.part(panel, "width"),
                         min=1,
                         max=100,
                         step=1,
@@ -199,7 +227,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 dbc.Checklist(
                     options=[{"label": "standardise dims", "value": "on"}],
                     value=["on"] if standardise else [],
-                    id=ids.part(view_id, "standardise"),
+                    id=ids.part(panel, "standardise"),
                     switch=True,
                     className="peakshape-standardise",
                 ),
@@ -210,7 +238,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         className="g-2 view-controls",
     )
     graph = dcc.Graph(
-        id=ids.graph(view_id),
+        id=ids.graph(panel),
         figure=build_figure(dataset, None, None, function, dim),
         className="view-graph",
         config={"displaylogo": False},
@@ -219,10 +247,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div(
         [
             controls,
-            html.Div(HINT, id=ids.part(view_id, "count"), className="peakshape-count text-muted"),
+            html.Div(HINT, id=ids.part(panel, "count"), className="peakshape-count text-muted"),
             graph,
-            dcc.Tooltip(id=ids.part(view_id, "tooltip")),
-            dcc.Store(id=ids.part(view_id, "hovered")),
+            dcc.Tooltip(id=ids.part(panel, "tooltip")),
+            dcc.Store(id=ids.part(panel, "hovered")),
         ],
         className="view-body",
     )
@@ -235,25 +263,26 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.graph(MATCH), "figure"),
         Output(ids.part(MATCH, "count"), "children"),
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         Input(ids.function(MATCH), "value"),
         Input(ids.part(MATCH, "dim"), "value"),
         Input(ids.part(MATCH, "width"), "value"),
         Input(ids.part(MATCH, "standardise"), "value"),
-        Input("filter", "data"),
-        State("selection", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        Input(FILTER, DATA),
+        State(SELECTION, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
     )
     def redraw(focus, function, dim, width, standardise, filtered, selection, config_key, derived):
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         function, dim = choose(dataset, function, dim)
         focus = valid_focus(focus, dataset.n)
         if focus is None:
             return build_figure(dataset, None, None, function, dim), HINT
         fraction = max(1, min(100, int(width or 10))) / 100
         scaled = bool(standardise)
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         result = slab_of(dataset, focus, dim, fraction, scaled, visible)
         m = dataset.n if visible is None else len(visible)
         figure = build_figure(dataset, result, focus, function, dim)
@@ -268,3 +297,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         [State(ids.function(MATCH), "value"), State(ids.part(MATCH, "dim"), "value")],
         lambda dataset, function, dim: [dim, function],
     )
+
+
+class Peakshape(View):
+    kind = KIND
+    label = "Peak shape"
+    aliases = ("PeakShape",)
+    Options = PeakshapeOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -44,29 +44,52 @@ from dash import (
     no_update,
 )
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
 from latent_dash.compute import projection as compute
 from latent_dash.data import Dataset
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions, column_option, latent_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    FOCUS,
+    PROJECTION_REQUEST,
+    SELECTION,
+    Page,
+    Panel,
     PanelIds,
-    column_options,
-    dataset_for,
-    drawn_note,
-    drawn_rows,
-    labelled,
-    visible_rows,
 )
-from latent_dash.views.scatter import (
-    point_traces,
-    register_hover,
-    register_linking,
-    scatter_layout,
-)
+from latent_dash.views.common import column_options, drawn_note, drawn_rows, labelled
+from latent_dash.views.linking import register_hover, register_linking
+from latent_dash.views.points import point_traces, scatter_layout
+from latent_dash.views.requests import ALIGNED, addressed_to, follow_color
 
 KIND = "projection"
+
+
+class ProjectionOptions(ViewOptions):
+    """A linear 2-D projection of the latent vectors that rotates smoothly to a new target."""
+
+    type: Literal["projection"] = "projection"
+
+    x: str | None = latent_option("Latent dim on the x axis at start (default: the first).")
+    y: str | None = latent_option("Latent dim on the y axis at start (default: the second).")
+    color: str | None = column_option(
+        "Column that colours the points (default: the first metadata column, if any)."
+    )
+    duration: int = Field(
+        1000, ge=0, le=10_000, description="Length of the rotation to a new target, in ms."
+    )
+    max_points: int = Field(
+        20_000, ge=100, le=200_000,
+        description="Most points drawn (a fixed random sample of the visible samples above it).",
+    )  # fmt: skip
+
+
 MAX_POINTS = 20_000  # default drawn-point limit (a fixed random sample of the visible samples)
 DURATION_MS = 1_000
-ALIGNED = "aligned:"
 
 
 class ids(PanelIds):
@@ -74,11 +97,10 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def target(view: Any) -> dict[str, Any]:
+    @classmethod
+    def target(cls, view) -> dict:
         """Where other views (the view graph) send a target: {"x", "y"} or {"mode"}."""
-        return {"kind": KIND, "part": "target", "view": view}
-
+        return cls.part(view, "target")
 
 
 # --- pure helpers ---------------------------------------------------------------------------------
@@ -181,23 +203,23 @@ def build_figure(
 def initial_target(dataset: Dataset, options: dict[str, Any]) -> tuple[str, str, str]:
     """(mode, x, y) of a new panel: the configured dims, else the first two latent dims."""
     names = list(dataset.latent_names)
-    x = options.get("x") if options.get("x") in names else names[0]
-    y = options.get("y") if options.get("y") in names else names[1 if x != names[1] else 0]
+    x = options.x if options.x in names else names[0]
+    y = options.y if options.y in names else names[1 if x != names[1] else 0]
     return "axes", x, y
 
 
 # --- layout ---------------------------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: ProjectionOptions, dataset: Dataset) -> html.Div:
     """Target (mode, x, y) and colour pickers, the basis in words, the graph and its stores."""
     if dataset.dims < 2:
         return html.Div("A projection needs at least two latent dims.", className="text-muted")
     mode, x, y = initial_target(dataset, options)
     meta = [c.name for c in dataset.columns if c.source == "metadata"]
-    color = options.get("color", meta[0] if meta else None)
-    limit = int(options.get("max_points", MAX_POINTS))
-    duration = int(options.get("duration", DURATION_MS))
+    color = options.color if options.color is not None else meta[0] if meta else None
+    limit = int(options.max_points)
+    duration = int(options.duration)
     basis, describe = target_basis(dataset, mode, x, y, None)
     basis = basis_data(dataset, basis, describe)
     rows = drawn_rows(dataset.n, limit)
@@ -210,7 +232,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                     dcc.Dropdown(
                         mode_options(dataset),
                         mode,
-                        id=ids.part(view_id, "mode"),
+                        id=ids.part(panel, "mode"),
                         clearable=False,
                         searchable=False,
                     ),
@@ -218,18 +240,18 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 width=4,
             ),
             dbc.Col(
-                labelled("x", dcc.Dropdown(dims, x, id=ids.part(view_id, "x"), clearable=False)),
+                labelled("x", dcc.Dropdown(dims, x, id=ids.part(panel, "x"), clearable=False)),
                 width=2,
             ),
             dbc.Col(
-                labelled("y", dcc.Dropdown(dims, y, id=ids.part(view_id, "y"), clearable=False)),
+                labelled("y", dcc.Dropdown(dims, y, id=ids.part(panel, "y"), clearable=False)),
                 width=2,
             ),
             dbc.Col(
                 labelled(
                     "colour",
                     dcc.Dropdown(
-                        column_options(dataset), color, id=ids.color(view_id), placeholder="none"
+                        column_options(dataset), color, id=ids.color(panel), placeholder="none"
                     ),
                 ),
                 width=4,
@@ -238,7 +260,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         className="g-2 view-controls",
     )
     graph = dcc.Graph(
-        id=ids.graph(view_id),
+        id=ids.graph(panel),
         figure=build_figure(dataset, basis, rows, color),
         className="view-graph",
         config={"displaylogo": False},
@@ -247,19 +269,19 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div(
         [
             controls,
-            html.Small(describe, id=ids.part(view_id, "status"), className="projection-status"),
+            html.Small(describe, id=ids.part(panel, "status"), className="projection-status"),
             graph,
             html.Small(
                 drawn_note(len(rows), dataset.n, None),
-                id=ids.part(view_id, "note"),
+                id=ids.part(panel, "note"),
                 className="projection-note text-muted",
             ),
-            dcc.Store(id=ids.part(view_id, "latent"), data=latent_data(dataset, rows, duration)),
-            dcc.Store(id=ids.part(view_id, "basis"), data=basis),
-            dcc.Store(id=ids.part(view_id, "settings"), data={"limit": limit}),
-            dcc.Store(id=ids.target(view_id), data=None),
-            dcc.Tooltip(id=ids.part(view_id, "tooltip")),
-            dcc.Store(id=ids.part(view_id, "hovered")),
+            dcc.Store(id=ids.part(panel, "latent"), data=latent_data(dataset, rows, duration)),
+            dcc.Store(id=ids.part(panel, "basis"), data=basis),
+            dcc.Store(id=ids.part(panel, "settings"), data={"limit": limit}),
+            dcc.Store(id=ids.target(panel), data=None),
+            dcc.Tooltip(id=ids.part(panel, "tooltip")),
+            dcc.Store(id=ids.part(panel, "hovered")),
         ],
         className="view-body",
     )
@@ -297,6 +319,19 @@ def _target_from(value: Any, dataset: Dataset) -> tuple[str, str | None, str | N
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     """Target -> basis (server, tiny); rotate (browser); redraw on colour/filter; link; hover."""
     register_linking(app, ids.graph(ALL))
+    follow_color(app, menu, ids.color(MATCH), KIND)
+
+    @app.callback(
+        Output(ids.target(MATCH), "data"),
+        Input(PROJECTION_REQUEST, DATA),
+        State(CONFIG_KEY, DATA),
+        prevent_initial_call=True,
+    )
+    def follow_target(value: dict | None, config_key: str):
+        """A "project onto" request to this panel's model (correlation, view graph)."""
+        if not addressed_to(value, Page(menu, config_key), KIND):
+            raise PreventUpdate
+        return value.get("target")
 
     @app.callback(
         Output(ids.part(MATCH, "mode"), "value"),
@@ -309,14 +344,15 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.part(MATCH, "y"), "value"),
         Input(ids.target(MATCH), "data"),
         State(ids.part(MATCH, "basis"), "data"),
-        State("filter", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def choose(mode, x, y, target, shown, filtered, config_key, derived):
         """A new target from the pickers or another view: send only its basis."""
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         part = (ctx.triggered_id or {}).get("part")
         out_mode = out_x = out_y = no_update
         if part == "target":
@@ -337,7 +373,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
                 else:
                     x = out_x = before[1]
         try:
-            basis, describe = target_basis(dataset, mode, x, y, visible_rows(dataset, filtered))
+            basis, describe = target_basis(dataset, mode, x, y, page.visible(filtered))
         except ValueError as error:
             return out_mode, out_x, out_y, no_update, html.Span(str(error), className="text-danger")
         return out_mode, out_x, out_y, basis_data(dataset, basis, describe), describe
@@ -349,24 +385,25 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "note"), "children"),
         Output(ids.part(MATCH, "status"), "children", allow_duplicate=True),
         Input(ids.color(MATCH), "value"),
-        Input("filter", "data"),
+        Input(FILTER, DATA),
         State(ids.part(MATCH, "mode"), "value"),
         State(ids.part(MATCH, "x"), "value"),
         State(ids.part(MATCH, "y"), "value"),
         State(ids.part(MATCH, "basis"), "data"),
         State(ids.part(MATCH, "latent"), "data"),
         State(ids.part(MATCH, "settings"), "data"),
-        State("selection", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(SELECTION, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def redraw(
         color, filtered, mode, x, y, shown, latent, settings, selection, config_key, derived
     ):
         """A colour or filter change: new points (and their latent vectors) at the target."""
-        dataset = dataset_for(menu, config_key, derived)
-        visible = visible_rows(dataset, filtered)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
+        visible = page.visible(filtered)
         basis, status = shown, no_update
         try:
             if mode != "axes":  # PCA and aligned bases depend on which samples are visible
@@ -392,7 +429,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.part(MATCH, "basis"), "data"),
         State(ids.graph(MATCH), "figure"),
         State(ids.part(MATCH, "latent"), "data"),
-        State("focus", "data"),
+        State(FOCUS, DATA),
         prevent_initial_call=True,
     )
 
@@ -412,3 +449,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         [State(ids.color(MATCH), "value"), State(ids.part(MATCH, "basis"), "data")],
         hover_columns,
     )
+
+
+class Projection(View):
+    kind = KIND
+    label = "Dynamic projection"
+    aliases = ("DynamicProjection",)
+    Options = ProjectionOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

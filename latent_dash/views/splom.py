@@ -7,7 +7,7 @@ view's selection and highlight machinery. Above MAX_POINTS a fixed random sample
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -15,47 +15,57 @@ import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from latent_dash import selection_store
 from latent_dash.data import Dataset
+from latent_dash.kinds import View, ViewOptions, column_option
+from latent_dash.page import CONFIG_KEY, DATA, DERIVED, FILTER, SELECTION, Page, Panel, PanelIds
 from latent_dash.views.common import (
     column_options,
-    dataset_for,
     drawn_note,
     drawn_rows,
     labelled,
-    visible_rows,
 )
+from latent_dash.views.linking import register_linking
 from latent_dash.views.palette import (
     CATEGORY_COLORS,
     FOCUS_COLOR,
     NUMERIC_SCALE,
     UNSELECTED_COLOR,
 )
-from latent_dash.views.scatter import register_linking
+from latent_dash.views.requests import follow_color
 
 KIND = "splom"
+
+
+class SplomOptions(ViewOptions):
+    """A scatterplot matrix of chosen columns."""
+
+    type: Literal["splom"] = "splom"
+
+    dims: list[str] | None = column_option(
+        "Columns of the matrix (default: the first 5 latent dims)."
+    )
+    color: str | None = column_option("Column that colours the points (default: none).")
+
+
 DEFAULT_DIMS = 5
 MAX_POINTS = 50_000
 
 
-class ids:
-    @staticmethod
-    def note(view: str) -> dict[str, str]:
-        return {"kind": KIND, "part": "note", "view": view}
+class ids(PanelIds):
+    kind = KIND
 
-    @staticmethod
-    def graph(view: str) -> dict[str, str]:
-        return {"kind": KIND, "part": "graph", "view": view}
+    @classmethod
+    def note(cls, view) -> dict:
+        return cls.part(view, "note")
 
-    @staticmethod
-    def control(view: str, name: str) -> dict[str, str]:
+    @classmethod
+    def graph(cls, view) -> dict:
+        return cls.part(view, "graph")
+
+    @classmethod
+    def control(cls, view, name: str) -> dict:
         """dims (numeric columns) and colour (all columns) pickers; see ui/columns.py."""
-        return {
-            "kind": KIND,
-            "part": name,
-            "view": view,
-            "picker": "numeric" if name == "dims" else "all",
-        }
+        return cls.part(view, name, picker="numeric" if name == "dims" else "all")
 
 
 def _marker(dataset: Dataset, color: str | None, rows: np.ndarray) -> dict[str, Any]:
@@ -128,9 +138,9 @@ def build_figure(
     return figure
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
-    dims = list(options.get("dims") or dataset.latent_names[:DEFAULT_DIMS])
-    color = options.get("color")
+def layout(panel: Panel, options: SplomOptions, dataset: Dataset) -> html.Div:
+    dims = list(options.dims or dataset.latent_names[:DEFAULT_DIMS])
+    color = options.color
     controls = dbc.Row(
         [
             dbc.Col(
@@ -140,7 +150,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset, numeric_only=True),
                         dims,
                         multi=True,
-                        id=ids.control(view_id, "dims"),
+                        id=ids.control(panel, "dims"),
                     ),
                 ),
                 width=8,
@@ -152,7 +162,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         column_options(dataset),
                         color,
                         placeholder="none",
-                        id=ids.control(view_id, "color"),
+                        id=ids.control(panel, "color"),
                     ),
                 ),
                 width=4,
@@ -161,12 +171,12 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         className="g-2 view-controls",
     )
     graph = dcc.Graph(
-        id=ids.graph(view_id),
+        id=ids.graph(panel),
         figure=build_figure(dataset, dims, color),
         className="view-graph splom-graph",
         config={"displaylogo": False},
     )
-    note = html.Small(note_text(dataset), id=ids.note(view_id), className="text-muted")
+    note = html.Small(note_text(dataset), id=ids.note(panel), className="text-muted")
     return html.Div([controls, graph, note], className="view-body")
 
 
@@ -176,22 +186,33 @@ def note_text(dataset: Dataset, visible: np.ndarray | None = None) -> str:
 
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     register_linking(app, ids.graph(ALL), highlight="splom")
+    follow_color(app, menu, ids.control(MATCH, "color"), KIND)
 
     @app.callback(
         Output(ids.graph(MATCH), "figure"),
         Output(ids.note(MATCH), "children"),
         Input(ids.control(MATCH, "dims"), "value"),
         Input(ids.control(MATCH, "color"), "value"),
-        Input("filter", "data"),
-        State("selection", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        Input(FILTER, DATA),
+        State(SELECTION, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def redraw(dims: list[str], color: str | None, filtered, selection, config_key, derived):
         if not dims or len(dims) < 2:
             raise PreventUpdate
-        dataset = dataset_for(menu, config_key, derived)
-        selected = selection_store.get((selection or {}).get("key"), dataset.n)
-        visible = visible_rows(dataset, filtered)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
+        selected = page.selected(selection)
+        visible = page.visible(filtered)
         return build_figure(dataset, dims, color, selected, visible), note_text(dataset, visible)
+
+
+class Splom(View):
+    kind = KIND
+    label = "Scatterplot matrix"
+    aliases = ("Scatterplot Matrix", "scatter matrix")
+    Options = SplomOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_ag_grid as dag
 import numpy as np
@@ -39,10 +39,20 @@ from latent_dash import selection_store
 from latent_dash.data import Column, Dataset
 from latent_dash.errors import ConfigError
 from latent_dash.hardening import Malformed, check_selection_value
+from latent_dash.kinds import View, ViewOptions
+from latent_dash.page import CONFIG_KEY, DATA, FILTER, FOCUS, SELECTION_MASK, Page, Panel, PanelIds
 from latent_dash.selection import decode, mask_key
-from latent_dash.views.common import SOURCE_LABELS, dataset_for
+from latent_dash.views.common import SOURCE_LABELS
 
 KIND = "table"
+
+
+class TableOptions(ViewOptions):
+    """An ag-grid table of the selected samples (all samples when nothing is selected)."""
+
+    type: Literal["table"] = "table"
+
+
 BLOCK_SIZE = 50  # rows per getRows request: one response stays a few tens of kB
 MAX_BLOCKS = 40  # blocks the browser keeps (2,000 rows), so scrolling 100k rows stays light
 INDEX_FIELD = "i"  # the sample's position (masks and focus); never shown
@@ -53,16 +63,18 @@ ORDER_CACHE_SIZE = 16  # (config, selection, sort) orders kept per process
 NUMBER_FORMAT = "params.value == null ? '' : d3.format('.4~g')(params.value).replace('\u2212', '-')"
 
 
-class ids:
+class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every table panel."""
 
-    @staticmethod
-    def grid(view: str) -> dict[str, str]:
-        return {"kind": KIND, "part": "grid", "view": view}
+    kind = KIND
 
-    @staticmethod
-    def caption(view: str) -> dict[str, str]:
-        return {"kind": KIND, "part": "caption", "view": view}
+    @classmethod
+    def grid(cls, view) -> dict:
+        return cls.part(view, "grid")
+
+    @classmethod
+    def caption(cls, view) -> dict:
+        return cls.part(view, "caption")
 
 
 # ---------------------------------------------------------------- rows (pure, no dash)
@@ -243,10 +255,10 @@ def column_defs(dataset: Dataset) -> list[dict[str, Any]]:
     return defs
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: TableOptions, dataset: Dataset) -> html.Div:
     """A caption (what is listed) above an infinite-scrolling grid of fixed height."""
     grid = dag.AgGrid(
-        id=ids.grid(view_id),
+        id=ids.grid(panel),
         rowModelType="infinite",  # blocks from the row route (assets/table.js's datasource)
         columnDefs=column_defs(dataset),
         defaultColDef={
@@ -278,7 +290,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
         style={"height": None},  # no inline 400 px: the height is fixed in style.css
     )
     caption = html.Div(
-        caption_text(dataset.n, None), id=ids.caption(view_id), className="table-caption"
+        caption_text(dataset.n, None), id=ids.caption(panel), className="table-caption"
     )
     return html.Div([caption, grid], className="view-body table-body")
 
@@ -326,16 +338,16 @@ class BadRowsRequest(ValueError):
 
 
 def parse_rows_request(body: Any, menu: dict[str, Path]) -> dict[str, Any]:
-    """The fields of a row request, checked: {config, view, mask, filter, sort, start, end,
+    """The fields of a row request, checked: {config, model, mask, filter, sort, start, end,
     focus}; BadRowsRequest (400) names the first that is wrong."""
     if not isinstance(body, dict):
         raise BadRowsRequest("the body must be a JSON object")
     config = body.get("config")
     if not isinstance(config, str) or config not in menu:
         raise BadRowsRequest("`config` must name a config of the menu")
-    view = body.get("view")
-    if not isinstance(view, str) or len(view) > 200:
-        raise BadRowsRequest("`view` must be the table panel's id")
+    model = body.get("model", 0)
+    if isinstance(model, bool) or not isinstance(model, int) or not 0 <= model < 64:
+        raise BadRowsRequest("`model` must be the table panel's model number")
     try:
         check_selection_value(body.get("mask"))
     except Malformed as error:
@@ -359,7 +371,7 @@ def parse_rows_request(body: Any, menu: dict[str, Path]) -> dict[str, Any]:
     if focus is not None and type(focus) is not int:
         raise BadRowsRequest("`focus` must be a sample index or null")
     return {
-        "config": config, "view": view, "mask": body.get("mask"), "filter": filtered,
+        "config": config, "model": model, "mask": body.get("mask"), "filter": filtered,
         "sort": sort, "start": start, "end": end, "focus": focus,
     }  # fmt: skip
 
@@ -392,7 +404,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         leave the browser at once, not after Dash's dispatch of the selection."""
         try:
             asked = parse_rows_request(request.get_json(silent=True), menu)
-            dataset = dataset_for(menu, asked["config"], view=asked["view"])
+            page = Page(menu, asked["config"], model=asked["model"])
+            dataset = page.dataset
         except BadRowsRequest as error:
             return jsonify({"error": str(error)}), 400
         except (PreventUpdate, ConfigError):
@@ -401,7 +414,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         order = cached_order(dataset, asked["config"], mask, asked["sort"], filtered)
         rows, total = row_block(dataset, None, None, asked["start"], asked["end"], order=order)
         selected, _ = listed_mask(dataset, mask, None)
-        shown = selection_store.get((filtered or {}).get("key"), dataset.n)
+        shown = page.visible_mask(filtered)
         count = None if selected is None else int(order.size)  # the listed = selected & shown
         visible = None if shown is None else int(shown.sum())
         focus = asked["focus"]
@@ -417,27 +430,36 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.grid(MATCH), "className"),
         Input(ids.grid(MATCH), "id"),
         State(ids.caption(MATCH), "id"),
-        State("config-key", "data"),
-        State("selection-mask", "data"),
-        State("filter", "data"),
-        State("focus", "data"),
+        State(CONFIG_KEY, DATA),
+        State(SELECTION_MASK, DATA),
+        State(FILTER, DATA),
+        State(FOCUS, DATA),
     )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "tablePage"),
-        Input("config-key", "data"),
-        Input("selection-mask", "data"),
-        Input("filter", "data"),
-        Input("focus", "data"),
+        Input(CONFIG_KEY, DATA),
+        Input(SELECTION_MASK, DATA),
+        Input(FILTER, DATA),
+        Input(FOCUS, DATA),
     )
     app.clientside_callback(
         HIGHLIGHT_JS,
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         State(ids.grid(ALL), "id"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
         FOCUS_JS,
-        Output("focus", "data", allow_duplicate=True),
+        Output(FOCUS, DATA, allow_duplicate=True),
         Input(ids.grid(ALL), "cellClicked"),
         prevent_initial_call=True,
     )
+
+
+class Table(View):
+    kind = KIND
+    label = "Table"
+    aliases = ("Table",)
+    Options = TableOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -37,23 +37,59 @@ import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from plotly.subplots import make_subplots
+from pydantic import Field
 
-from latent_dash import selection_store
 from latent_dash.compute import graph as graphs
 from latent_dash.compute import topology
 from latent_dash.data import Dataset
-from latent_dash.kinds import TopologyOptions
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions, numeric_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    SELECTION,
+    SELECTION_MASK,
+    SELECTION_MODE,
+    Page,
+    Panel,
     PanelIds,
-    column_options,
-    dataset_for,
-    labelled,
     new_selection,
-    visible_rows,
+    panel_of,
 )
+from latent_dash.views.common import column_options, labelled
 from latent_dash.views.palette import NUMERIC_SCALE
 
 KIND = "topology"
+
+
+class TopologyOptions(ViewOptions):
+    """The extremum graph ("topological spine") of a function over the latent k-NN graph."""
+
+    type: Literal["topology"] = "topology"
+
+    function: str | None = numeric_option(
+        "Numeric column whose maxima (or minima) and their basins are drawn (default: the first"
+        " parameter, else the first numeric metadata column, else the first latent dim)."
+    )
+    second: str | None = numeric_option(
+        "A second numeric column whose spine is drawn beside the first, over the same graph"
+        " (NDDAV's multi-spine; default: none)."
+    )
+    k: int = Field(10, ge=2, le=50, description="Neighbours per sample in the k-NN graph.")
+    pruning: Literal["none", "rng", "gabriel"] = Field(
+        "none", description="Thin the k-NN graph: none, relaxed relative-neighbourhood or Gabriel."
+    )
+    descending: bool = Field(False, description="Minima and descending basins, not maxima.")
+    persistence: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Simplification: merge extrema whose persistence is below"
+        " this fraction of the function's range.",
+    )
+
+
 SELECTED_COLOR = "#d62728"
 NODE_MIN, NODE_MAX = 10, 46  # marker diameters in px: area grows with the basin size
 RING = "ring"  # meta of the hover ring trace
@@ -67,10 +103,10 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def picker(view: Any, part: str) -> dict[str, Any]:
+    @classmethod
+    def picker(cls, view, part: str) -> dict:
         """The function pickers (numeric columns: refreshed when columns are computed)."""
-        return {"kind": KIND, "part": part, "view": view, "picker": "numeric"}
+        return cls.part(view, part, picker="numeric")
 
 
 # --- pure parts ---------------------------------------------------------------------------------
@@ -351,7 +387,7 @@ def basin_mask(dataset: Dataset, views: list[SpineView], panel: int, sample: int
 # --- layout and callbacks -----------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: TopologyOptions, dataset: Dataset) -> html.Div:
     """Function pickers, direction, graph and persistence controls above the spine figure."""
     o = TopologyOptions.model_validate(options)
     choices = column_options(dataset, numeric_only=True)
@@ -367,15 +403,15 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     controls = dbc.Row(
         [
             dbc.Col(labelled("function", dcc.Dropdown(
-                choices, settings.functions[0], id=ids.picker(view_id, "function"),
+                choices, settings.functions[0], id=ids.picker(panel, "function"),
                 clearable=False, className="topology-function",
             )), md=3),
             dbc.Col(labelled("second function", dcc.Dropdown(
-                choices, o.second, id=ids.picker(view_id, "second"), placeholder="none",
+                choices, o.second, id=ids.picker(panel, "second"), placeholder="none",
                 className="topology-second",
             )), md=3),
             dbc.Col(labelled("extrema", dbc.RadioItems(
-                id=ids.part(view_id, "direction"),
+                id=ids.part(panel, "direction"),
                 value=values["direction"],
                 options=[{"label": v, "value": k} for k, v in DIRECTIONS.items()],
                 inline=True,
@@ -385,12 +421,12 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                 className="topology-direction",
             )), width="auto"),
             dbc.Col(labelled("k", dbc.Input(
-                id=ids.part(view_id, "k"), type="number", min=2, max=50, step=1, value=o.k,
+                id=ids.part(panel, "k"), type="number", min=2, max=50, step=1, value=o.k,
                 debounce=True, size="sm", className="topology-k",
             )), width="auto"),
             dbc.Col(labelled("graph", dcc.Dropdown(
                 [{"label": v, "value": k} for k, v in PRUNING_LABELS.items()], o.pruning,
-                id=ids.part(view_id, "pruning"), clearable=False, className="topology-pruning",
+                id=ids.part(panel, "pruning"), clearable=False, className="topology-pruning",
             )), md=2),
         ],
         className="g-2 view-controls",
@@ -403,14 +439,14 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
             0.01,
             value=o.persistence,
             marks={v: f"{round(100 * v)} %" for v in (0, 0.25, 0.5, 0.75, 1)},
-            id=ids.part(view_id, "fraction"),
+            id=ids.part(panel, "fraction"),
             tooltip={"placement": "bottom"},
             className="topology-slider",
         ),
     )
     start = spines(dataset, settings)
     graph = dcc.Graph(
-        id=ids.part(view_id, "graph"),
+        id=ids.part(panel, "graph"),
         figure=spine_figure(dataset, start, None, "|".join(settings.functions)),
         className="view-graph topology-graph",
         config={"displaylogo": False},
@@ -418,7 +454,7 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     )
     status = html.Small(
         status_text(start, settings, dataset.n, dataset.n),
-        id=ids.part(view_id, "status"),
+        id=ids.part(panel, "status"),
         className="topology-status text-muted",
     )
     return html.Div([controls, slider, graph, status], className="view-body topology-body")
@@ -471,36 +507,37 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.picker(MATCH, "function"), "value"),
         Input(ids.picker(MATCH, "second"), "value"),
         *(Input(ids.part(MATCH, part), "value") for part in CONTROL_PARTS),
-        Input("filter", "data"),
-        Input("selection", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        Input(FILTER, DATA),
+        Input(SELECTION, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def draw(function, second, direction, k, pruning, fraction, filtered, selection,
              config_key, derived):  # fmt: skip
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         values = _values(function, second, direction, k, pruning, fraction)
         settings = settings_from(values, dataset)
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         views = spines(dataset, settings, visible)
-        mask = selection_store.get((selection or {}).get("key"), dataset.n)
+        mask = page.selected(selection)
         figure = spine_figure(dataset, views, mask, "|".join(settings.functions))
         shown = dataset.n if visible is None else len(visible)
         return figure, status_text(views, settings, shown, dataset.n)
 
     @app.callback(
-        Output("selection-mask", "data", allow_duplicate=True),
-        Output("selection", "data", allow_duplicate=True),
+        Output(SELECTION_MASK, DATA, allow_duplicate=True),
+        Output(SELECTION, DATA, allow_duplicate=True),
         Input(ids.part(ALL, "graph"), "clickData"),
         State(ids.picker(ALL, "function"), "value"),
         State(ids.picker(ALL, "second"), "value"),
         *(State(ids.part(ALL, part), "value") for part in CONTROL_PARTS),
-        State("selection", "data"),
-        State("selection-mode", "value"),
-        State("filter", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(SELECTION, DATA),
+        State(SELECTION_MODE, "value"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def select_basin(clicks, functions, seconds, directions, ks, prunings, fractions,
@@ -509,22 +546,23 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict):
             raise PreventUpdate
-        views = [item["id"]["view"] for item in ctx.inputs_list[0]]
-        at = views.index(trigger["view"])
+        views = [panel_of(item["id"]) for item in ctx.inputs_list[0]]
+        at = views.index(panel_of(trigger))
         click = clicks[at]
         point = ((click or {}).get("points") or [None])[0]
         custom = (point or {}).get("customdata")
         if not isinstance(custom, list) or len(custom) != 2:
             raise PreventUpdate  # not a node (an arc, a saddle)
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         values = _values(functions[at], seconds[at], directions[at], ks[at], prunings[at],
                          fractions[at])  # fmt: skip
         settings = settings_from(values, dataset)
-        spine_views = spines(dataset, settings, visible_rows(dataset, filtered))
+        spine_views = spines(dataset, settings, page.visible(filtered))
         fresh = basin_mask(dataset, spine_views, int(custom[1]), int(custom[0]))
         if not fresh.any():
             raise PreventUpdate
-        return new_selection(fresh, current, mode, filtered, trigger["view"])
+        return new_selection(fresh, current, mode, filtered, panel_of(trigger).source)
 
     app.clientside_callback(
         HOVER_RING,
@@ -533,3 +571,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(ids.part(MATCH, "graph"), "figure"),
         prevent_initial_call=True,
     )
+
+
+class Topology(View):
+    kind = KIND
+    label = "Topological spine"
+    aliases = ("Topological Spine", "Topological Multi-Spine")
+    Options = TopologyOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

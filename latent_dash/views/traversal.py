@@ -14,147 +14,57 @@ scale (`imaging.display_range`), the pixels `imaging.to_rgb` gives in fewer byte
 
 from __future__ import annotations
 
-import base64
-import io
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 from dash import MATCH, Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from PIL import Image
+from pydantic import Field
 
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder, latent_ranges, traversal_latents
 from latent_dash.imaging import (
     COLORMAPS,
-    RGB,
-    channel_choices,
-    colormap_lut,
-    display_range,
-    pick_channel,
-    to_rgb,
 )
-from latent_dash.views.common import (
-    PanelIds,
-    dataset_for,
-    image_look_controls,
-    labelled,
-    number_box,
+from latent_dash.kinds import DecodedImageOptions, View, latent_option
+from latent_dash.page import CONFIG_KEY, DATA, FOCUS, Page, Panel, PanelIds
+from latent_dash.views.common import image_look_controls, labelled, number_box
+from latent_dash.views.image_uris import (
+    NO_DECODER,
+    choose_channel,
+    decoded_channels,
+    decoded_uris,
+    figure,
+    image_style,
+    real_uri,
 )
 
 KIND = "traversal"
+
+
+class TraversalOptions(DecodedImageOptions):
+    """Decoded images along each latent dim through the focus sample (needs dataset.decoder)."""
+
+    type: Literal["traversal"] = "traversal"
+
+    dims: list[str] | None = latent_option(
+        "Latent dims varied, one row each (default: every latent dim, at most 32)."
+    )
+    steps: int = Field(7, ge=3, le=15, description="Decoded images per row.")
+    percentile: float = Field(
+        1.0, ge=0, lt=50, description="Each dim runs from this percentile to 100 minus it."
+    )
+
+
 MAX_ROWS = 32  # latent dims shown by default (a 100-D latent would be a wall of images)
-RANGE_SAMPLE = 256  # latent rows decoded to find a display scale when there are no real images
-NO_DECODER = (
-    "This view decodes latent points into images: add dataset.decoder to the config "
-    "(a decoder .npz or package.module:function, see docs/configs.md)."
-)
 
 
 class ids(PanelIds):
     """Pattern-matching ids: one set of callbacks serves every traversal panel."""
 
     kind = KIND
-
-
-# --- drawing decoded images (shared with the interpolation view) ---------------------------------
-
-
-def decoded_channels(dataset: Dataset) -> list[str]:
-    """Channel choices of the decoder's images: ["0"], or "rgb" and numbers for colour."""
-    shape = dataset.decoder.image_shape
-    if len(shape) == 2:
-        return ["0"]
-    return ([RGB] if shape[2] in (3, 4) else []) + [str(c) for c in range(shape[2])]
-
-
-def real_images_match(dataset: Dataset) -> bool:
-    """True when the dataset's own images have the decoder's shape (one scale serves both)."""
-    return dataset.has_images and dataset.image_shape == dataset.decoder.image_shape
-
-
-@lru_cache(maxsize=32)
-def decoded_range(dataset: Dataset, channel: str) -> tuple[float, float]:
-    """The display scale of decoded images: the real images' one, else their own 1st-99th pct."""
-    if real_images_match(dataset) and channel in channel_choices(dataset):
-        return display_range(dataset, channel)
-    rows = np.random.default_rng(0).choice(dataset.n, min(dataset.n, RANGE_SAMPLE), replace=False)
-    values = pick_channel(decode(dataset, dataset.latent[np.sort(rows)]), channel)
-    lo, hi = np.percentile(values, [1, 99])
-    return float(lo), float(hi) if hi > lo else float(lo) + 1.0
-
-
-def encode_png(image: np.ndarray, lo: float, hi: float, cmap: str, size: int) -> bytes:
-    """A compact PNG of one (H, W) or (H, W, 3) image, at most `size` px on its longer side.
-
-    The pixels are those of `imaging.to_rgb(image, lo, hi, cmap)` (to within two levels for
-    gray), stored as 8-bit grey (gray), 8-bit palette (the other colour maps) or RGB ("rgb"
-    images). Never upscaled: CSS does that.
-    """
-    h, w = image.shape[:2]
-    if image.ndim == 3:
-        picture = Image.fromarray(to_rgb(image, lo, hi, cmap))
-    else:  # the colour-map index of each pixel, as imaging.to_rgb computes it
-        scaled = np.clip((np.asarray(image, dtype=np.float64) - lo) / (hi - lo), 0.0, 1.0)
-        index = (scaled * 255).round().astype(np.uint8)
-        lut = colormap_lut(cmap)
-        # grey: the map's own grey levels (its r, g, b differ by at most 2); else a palette
-        picture = Image.fromarray(lut[:, 1][index] if cmap == "gray" else index)
-    if max(h, w) > size:
-        scale = size / max(h, w)
-        target = (max(1, round(w * scale)), max(1, round(h * scale)))
-        picture = picture.resize(target, Image.Resampling.BOX)
-    if image.ndim == 2 and cmap != "gray":  # a palette of only the colours used: small PNGs
-        used, index = np.unique(np.asarray(picture), return_inverse=True)
-        picture = Image.fromarray(index.reshape(picture.size[::-1]).astype(np.uint8))
-        picture.putpalette(lut[used].tobytes())  # L -> P: one byte a pixel
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def png_uri(image: np.ndarray, lo: float, hi: float, cmap: str, size: int) -> str:
-    return "data:image/png;base64," + base64.b64encode(
-        encode_png(image, lo, hi, cmap, size)
-    ).decode("ascii")
-
-
-def decoded_uris(
-    dataset: Dataset, images: np.ndarray, channel: str, cmap: str, size: int
-) -> list[str]:
-    """Data URIs of decoded images (M, *image_shape), on the dataset's display scale."""
-    lo, hi = decoded_range(dataset, channel)
-    return [png_uri(image, lo, hi, cmap, size) for image in pick_channel(images, channel)]
-
-
-def real_uri(dataset: Dataset, index: int, channel: str, cmap: str, size: int) -> str | None:
-    """The data URI of a sample's own image on the same scale, or None without real images."""
-    if not real_images_match(dataset) or channel not in channel_choices(dataset):
-        return None
-    lo, hi = decoded_range(dataset, channel)
-    return png_uri(pick_channel(dataset.images([index]), channel)[0], lo, hi, cmap, size)
-
-
-def choose_channel(dataset: Dataset, channel: str | None) -> str:
-    choices = decoded_channels(dataset)
-    return channel if channel in choices else choices[0]
-
-
-def image_style(size: int) -> dict[str, str]:
-    return {"width": f"{size}px", "height": f"{size}px"}
-
-
-def figure(uri: str | None, caption: str, size: int, class_name: str) -> html.Figure | None:
-    """A captioned image (None when there is no image)."""
-    if uri is None:
-        return None
-    return html.Figure(
-        [html.Img(src=uri, style=image_style(size)), html.Figcaption(caption)],
-        className=class_name,
-    )
 
 
 # --- the traversal grid -------------------------------------------------------------------------
@@ -281,16 +191,16 @@ def render(dataset: Dataset, focus: Any, dims, steps, percentile, channel, cmap,
 # --- layout and callbacks ---------------------------------------------------------------------
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: TraversalOptions, dataset: Dataset) -> html.Div:
     if not has_decoder(dataset):
         return html.Div(NO_DECODER, className="traversal-none text-muted")
     channels = decoded_channels(dataset)
-    channel = choose_channel(dataset, options.get("channel"))
-    cmap = options.get("cmap", "gray")
-    steps = int(options.get("steps", 7))
-    percentile = float(options.get("percentile", 1.0))
-    size = int(options.get("size", 64))
-    dims = chosen_dims(dataset, options.get("dims"))
+    channel = choose_channel(dataset, options.channel)
+    cmap = options.cmap
+    steps = int(options.steps)
+    percentile = float(options.percentile)
+    size = int(options.size)
+    dims = chosen_dims(dataset, options.dims)
     grid, text = render(dataset, None, dims, steps, percentile, channel, cmap, size)
     controls = dbc.Row(
         [
@@ -301,18 +211,18 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                         dataset.latent_names,
                         dims,
                         multi=True,
-                        id=ids.part(view_id, "dims"),
+                        id=ids.part(panel, "dims"),
                         placeholder=f"the first {MAX_ROWS}",
                     ),
                 ),
                 md=6,
             ),
             dbc.Col(
-                number_box("steps", ids.part(view_id, "steps"), steps, 3, 15, "traversal-steps"),
+                number_box("steps", ids.part(panel, "steps"), steps, 3, 15, "traversal-steps"),
                 width=2,
             ),
             *image_look_controls(
-                ids.part(view_id, "cmap"), ids.part(view_id, "channel"), cmap, channel, channels
+                ids.part(panel, "cmap"), ids.part(panel, "channel"), cmap, channel, channels
             ),
         ],
         className="g-2 view-controls",
@@ -320,10 +230,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div(
         [
             controls,
-            html.Div(text, id=ids.part(view_id, "caption"), className="traversal-caption"),
-            html.Div(grid, id=ids.part(view_id, "grid"), className="traversal-grid"),
+            html.Div(text, id=ids.part(panel, "caption"), className="traversal-caption"),
+            html.Div(grid, id=ids.part(panel, "grid"), className="traversal-grid"),
             dcc.Store(
-                id=ids.part(view_id, "settings"), data={"percentile": percentile, "size": size}
+                id=ids.part(panel, "settings"), data={"percentile": percentile, "size": size}
             ),
         ],
         className="view-body traversal-body",
@@ -334,17 +244,18 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.part(MATCH, "grid"), "children"),
         Output(ids.part(MATCH, "caption"), "children"),
-        Input("focus", "data"),
+        Input(FOCUS, DATA),
         Input(ids.part(MATCH, "dims"), "value"),
         Input(ids.part(MATCH, "steps"), "value"),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
         State(ids.part(MATCH, "settings"), "data"),
-        State("config-key", "data"),
+        State(CONFIG_KEY, DATA),
         prevent_initial_call=True,  # the layout holds the first grid
     )
     def redraw(focus, dims, steps, cmap, channel, settings: dict, config_key: str):
-        dataset = dataset_for(menu, config_key)
+        page = Page(menu, config_key)
+        dataset = page.dataset
         if not has_decoder(dataset) or not isinstance(steps, int) or not 3 <= steps <= 15:
             raise PreventUpdate
         return render(
@@ -363,3 +274,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "cmap"), "disabled"),
         Input(ids.part(MATCH, "channel"), "value"),
     )
+
+
+class Traversal(View):
+    kind = KIND
+    label = "Latent traversal"
+    aliases = ("Latent Traversal", "traverse", "LatentTraversal")
+    Options = TraversalOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

@@ -20,28 +20,48 @@ import base64
 import io
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from PIL import Image
+from pydantic import Field
 
 from latent_dash.compute import projection as compute
 from latent_dash.data import Dataset
-from latent_dash.views import projection
-from latent_dash.views.common import (
+from latent_dash.kinds import View, ViewOptions, column_option
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    DERIVED,
+    FILTER,
+    PROJECTION_REQUEST,
+    Page,
+    Panel,
     PanelIds,
-    dataset_for,
-    drawn_rows,
-    labelled,
-    number_box,
-    visible_rows,
+    panel_of,
 )
+from latent_dash.views.common import drawn_rows, labelled, number_box
 from latent_dash.views.palette import CATEGORY_COLORS
+from latent_dash.views.requests import projection_request
 
 KIND = "viewgraph"
+
+
+class ViewgraphOptions(ViewOptions):
+    """Thumbnails of the best pairs of latent dims, laid out by similarity; click to rotate."""
+
+    type: Literal["viewgraph"] = "viewgraph"
+
+    top: int = Field(12, ge=1, le=60, description="Number of views (dim pairs) shown.")
+    separate_by: str | None = column_option(
+        "Categorical column: rank views by how well they separate its classes (silhouette)"
+        " instead of by neighbourhood preservation (default: none)."
+    )
+
+
 TOP = 12
 THUMB_SIZE = 120
 PREVIEW_SIZE = 280
@@ -55,15 +75,15 @@ class ids(PanelIds):
 
     kind = KIND
 
-    @staticmethod
-    def separate_by(view: Any) -> dict[str, Any]:
+    @classmethod
+    def separate_by(cls, view) -> dict:
         """Column picker (refreshed when columns are computed, e.g. cluster labels)."""
-        return {"kind": KIND, "part": "separate_by", "view": view, "picker": "all"}
+        return cls.part(view, "separate_by", picker="all")
 
-    @staticmethod
-    def thumb(view: Any, pair: Any) -> dict[str, Any]:
+    @classmethod
+    def thumb(cls, view, pair: Any) -> dict:
         """One thumbnail; `pair` is "x|y" (dim names)."""
-        return {"kind": KIND, "part": "thumb", "view": view, "pair": pair}
+        return cls.part(view, "thumb", pair=pair)
 
 
 # --- pictures -------------------------------------------------------------------------------------
@@ -147,7 +167,7 @@ def separate_column(dataset: Dataset, name: str | None) -> tuple[str | None, str
 
 
 def thumbnails(
-    dataset: Dataset, view_id: str, top: int, separate: str | None, visible: np.ndarray | None
+    dataset: Dataset, panel: Panel, top: int, separate: str | None, visible: np.ndarray | None
 ) -> tuple[list, str]:
     """(thumbnail buttons on a grid, status line) of the `top` best axis pairs."""
     rows = np.arange(dataset.n) if visible is None else np.asarray(visible)
@@ -178,7 +198,7 @@ def thumbnails(
                     html.Div(f"#{p + 1} {names[i]} × {names[j]}", className="viewgraph-dims"),
                     html.Div(score, className="viewgraph-score"),
                 ],
-                id=ids.thumb(view_id, f"{names[i]}|{names[j]}"),
+                id=ids.thumb(panel, f"{names[i]}|{names[j]}"),
                 className="viewgraph-thumb",
                 title=f"Rotate the projection views to {names[i]} (x) and {names[j]} (y)",
                 style={"gridRow": int(cells[p, 0]) + 1, "gridColumn": int(cells[p, 1]) + 1},
@@ -199,15 +219,15 @@ def thumbnails(
     return buttons, status
 
 
-def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
+def layout(panel: Panel, options: ViewgraphOptions, dataset: Dataset) -> html.Div:
     """Controls (how many views, separate by), status, the thumbnail grid and a larger preview."""
     controls = dbc.Row(
         [
             dbc.Col(
                 number_box(
                     "views",
-                    ids.part(view_id, "top"),
-                    int(options.get("top", TOP)),
+                    ids.part(panel, "top"),
+                    int(options.top),
                     1,
                     60,
                     "viewgraph-top",
@@ -223,8 +243,8 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
                             for c in dataset.columns
                             if c.categorical
                         ],
-                        options.get("separate_by"),
-                        id=ids.separate_by(view_id),
+                        options.separate_by,
+                        id=ids.separate_by(panel),
                         placeholder="none: neighbourhood preservation",
                     ),
                 ),
@@ -236,10 +256,10 @@ def layout(view_id: str, options: dict[str, Any], dataset: Dataset) -> html.Div:
     return html.Div(
         [
             controls,
-            html.Small("Ranking views…", id=ids.part(view_id, "status"),
+            html.Small("Ranking views…", id=ids.part(panel, "status"),
                        className="viewgraph-status text-muted"),
-            html.Div(id=ids.part(view_id, "grid"), className="viewgraph-grid"),
-            html.Div(id=ids.part(view_id, "preview"), className="viewgraph-preview"),
+            html.Div(id=ids.part(panel, "grid"), className="viewgraph-grid"),
+            html.Div(id=ids.part(panel, "preview"), className="viewgraph-preview"),
         ],
         className="view-body",
     )  # fmt: skip
@@ -254,18 +274,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(ids.part(MATCH, "status"), "children"),
         Input(ids.part(MATCH, "top"), "value"),
         Input(ids.separate_by(MATCH), "value"),
-        Input("filter", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        Input(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
     )
     def rank(top, separate_by, filtered, config_key, derived):
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         top = int(top) if isinstance(top, (int, float)) and top >= 1 else TOP
         separate, problem = separate_column(dataset, separate_by)
-        view_id = ctx.outputs_list[0]["id"]["view"]
-        buttons, status = thumbnails(
-            dataset, view_id, min(top, 60), separate, visible_rows(dataset, filtered)
-        )
+        panel = panel_of(ctx.outputs_list[0]["id"])
+        buttons, status = thumbnails(dataset, panel, min(top, 60), separate, page.visible(filtered))
         columns = int(np.ceil(np.sqrt(max(len(buttons), 1))))
         style = {"gridTemplateColumns": f"repeat({columns}, minmax(0, 1fr))"}
         if problem:
@@ -274,12 +293,11 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.part(MATCH, "preview"), "children"),
-        Output(projection.ids.target(ALL), "data"),
         Input(ids.thumb(MATCH, ALL), "n_clicks"),
         State(ids.separate_by(MATCH), "value"),
-        State("filter", "data"),
-        State("config-key", "data"),
-        State("derived", "data"),
+        State(FILTER, DATA),
+        State(CONFIG_KEY, DATA),
+        State(DERIVED, DATA),
         prevent_initial_call=True,
     )
     def pick(clicks, separate_by, filtered, config_key, derived):
@@ -289,13 +307,14 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             raise PreventUpdate  # thumbnails redrawn, not clicked
         x, y = str(trigger["pair"]).split("|")
-        dataset = dataset_for(menu, config_key, derived)
+        page = Page(menu, config_key, derived)
+        dataset = page.dataset
         names = list(dataset.latent_names)
         if x not in names or y not in names:
             raise PreventUpdate
-        targets = ctx.outputs_list[1]
+        targets = page.panels_of("projection")
         separate, _ = separate_column(dataset, separate_by)
-        visible = visible_rows(dataset, filtered)
+        visible = page.visible(filtered)
         rows = drawn_rows(dataset.n, PREVIEW_POINTS, visible)
         picture = html.Img(
             src=view_picture(
@@ -313,5 +332,26 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
                 f"{x} (x) × {y} (y), larger. Add a dynamic projection view (kind: projection) "
                 "to the layout to rotate to the views you click."
             )
-        preview = [picture, html.Div(text, className="viewgraph-preview-text")]
-        return preview, [{"x": x, "y": y, "at": time.time()} for _ in targets]
+        return [picture, html.Div(text, className="viewgraph-preview-text")]
+
+    @app.callback(
+        Output(PROJECTION_REQUEST, DATA, allow_duplicate=True),
+        Input(ids.thumb(ALL, ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def rotate(clicks):
+        """A clicked view: the model's projections rotate to its pair of dims."""
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+            raise PreventUpdate  # thumbnails redrawn, not clicked
+        x, y = str(trigger["pair"]).split("|")
+        return projection_request({"x": x, "y": y}, panel_of(trigger).model)
+
+
+class Viewgraph(View):
+    kind = KIND
+    label = "View graph"
+    aliases = ("ViewGraph", "OptimalAxisAlign")
+    Options = ViewgraphOptions
+    layout = staticmethod(layout)
+    register_callbacks = staticmethod(register_callbacks)

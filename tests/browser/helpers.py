@@ -134,7 +134,12 @@ def parcoords_state(dash_duo, panel: str) -> dict:
     """Axis order, brushed ranges (codes, and value bounds: `values`), the samples drawn in
     colour (not grey), the lines drawn and the fixed sample's rows (assets/parallel.js)."""
     return dash_duo.driver.execute_script(PARCOORDS_STATE_JS, panel) or {
-        "order": [], "ranges": [], "values": [], "highlighted": [], "drawn": 0, "rows": []
+        "order": [],
+        "ranges": [],
+        "values": [],
+        "highlighted": [],
+        "drawn": 0,
+        "rows": [],
     }
 
 

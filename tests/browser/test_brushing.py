@@ -109,8 +109,9 @@ def test_count_and_table_answer_while_highlight_redraws_wait(dash_duo, config):
     expected = server_selection(config, state)
     assert count_text(dash_duo) == f"{len(expected)} of {N} selected"
     dash_duo.wait_for_text_to_equal(f"{TABLE} .table-caption", f"{len(expected)} selected samples")
-    assert until(dash_duo, lambda: dash_duo.driver.execute_script(FIRST_ROWS_JS, TABLE)) == (
-        expected[:5]
+    assert (
+        until(dash_duo, lambda: dash_duo.driver.execute_script(FIRST_ROWS_JS, TABLE))
+        == (expected[:5])
     )
     # the answers came while the highlights were still waiting
     assert parcoords_state(dash_duo, PC)["drawing"]

@@ -132,12 +132,7 @@ def test_export_on_a_comparison_page_holds_every_models_latent(dash_duo, compari
 
 def test_three_models_pick_the_pair_to_compare(dash_duo, comparison: Path):
     """With a third model, pickers choose A and B; each model gets its own column."""
-    data = comparison.parent / "data"
-    np.save(data / "latent-c.npy", np.load(data / "latent.npy")[:, :3] * 2.0)
-    settings = yaml.safe_load((comparison.parent / "model-a.yaml").read_text())
-    settings["title"] = settings["dataset"]["name"] = "model-c"
-    settings["dataset"]["latent"] = "data/latent-c.npy"
-    write_config(comparison.parent / "model-c.yaml", settings)
+    add_model_c(comparison)
     settings = yaml.safe_load(comparison.read_text())
     settings["compare"].append("model-c.yaml")
     settings["views"] = {}  # scatter defaults: the first two latent dims, which every model has
@@ -147,7 +142,7 @@ def test_three_models_pick_the_pair_to_compare(dash_duo, comparison: Path):
     dash_duo.wait_for_element(".model-2 .view-scatter .nsewdrag")
     header = ".comparison-summary thead"
     dash_duo.wait_for_contains_text(header, "B: model-b", timeout=30)
-    picker = dash_duo.find_element(".view-comparison [id*='\"part\":\"b\"']")
+    picker = dash_duo.find_element('.view-comparison [id*=\'"part":"b"\']')
     assert picker.is_displayed()
     dash_duo.driver.set_window_size(1400, 2400)  # the metrics panel sits below three columns
     pick(dash_duo, picker, "model-c")
@@ -182,3 +177,68 @@ def test_models_of_different_widths_keep_their_own_dims(dash_duo, comparison: Pa
     assert "6 selected" in dash_duo.find_element(f"{b} .view-controls").text
     assert "4 selected" in dash_duo.find_element(f"{a} .view-controls").text
     assert parcoords_state(dash_duo, b)["order"] == dims_b
+
+
+def add_model_c(comparison: Path) -> None:
+    """A third model of 3 dims: model A's first three, scaled."""
+    data = comparison.parent / "data"
+    np.save(data / "latent-c.npy", np.load(data / "latent.npy")[:, :3] * 2.0)
+    settings = yaml.safe_load((comparison.parent / "model-a.yaml").read_text())
+    settings["title"] = settings["dataset"]["name"] = "model-c"
+    settings["dataset"]["latent"] = "data/latent-c.npy"
+    write_config(comparison.parent / "model-c.yaml", settings)
+
+
+PLOTTED_X_JS = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+return gd._fullData.filter((t) => t.visible !== false).flatMap((t) => Array.from(t.x));
+"""
+
+
+def test_three_models_of_different_widths_each_show_their_own_columns(dash_duo, comparison):
+    """Models of 4, 6 and 3 dims, each with a PCA panel: every model's pickers list its own dims
+    and its own pca_1 / pca_2 (computed per model under the same names), and a scatter of pca_1
+    draws that model's own PCA, not another model's."""
+    from latent_dash.compute import cache
+    from latent_dash.compute import embedding as embeddings
+    from latent_dash.data import open_config
+
+    add_model_c(comparison)
+    settings = yaml.safe_load(comparison.read_text())
+    settings["compare"].append("model-c.yaml")
+    settings["layout"] = {"column": ["embedding", "scatter"]}
+    settings["views"] = {"scatter": {"x": "z0", "y": "z1"}}
+    write_config(comparison, settings)
+    serve(dash_duo, create_app(comparison, warm_up=False))
+    widths = {0: 4, 1: 6, 2: 3}
+    for model in widths:
+        dash_duo.wait_for_element(f".model-{model} .view-scatter .nsewdrag")
+    for model, dims in widths.items():
+        scatter = f".model-{model} .view-scatter"
+        x_picker = dash_duo.find_elements(f"{scatter} .view-controls .dash-dropdown")[0]
+        x_picker.click()
+        until(dash_duo, lambda: any(
+            o.text.startswith("pca_1")
+            for o in dash_duo.find_elements("[role=listbox] [role=option]")
+        ))  # fmt: skip
+        listed = [o.text for o in dash_duo.find_elements("[role=listbox] [role=option]")]
+        latent = [text.split(" ")[0] for text in listed if text.endswith("(latent)")]
+        assert latent == [f"z{i}" for i in range(dims)], f"model {model} lists {latent}"
+        assert sum(text.startswith("pca_") for text in listed) == 2
+        option = next(
+            o
+            for o in dash_duo.find_elements("[role=listbox] [role=option]")
+            if o.text.startswith("pca_1")
+        )
+        option.click()
+        name = "model-" + "abc"[model]
+        _, dataset = open_config(comparison.parent / f"{name}.yaml")
+        key, _ = embeddings.embed(dataset.latent, "pca", {})
+        expected = np.sort(cache.load(key)[:, 0].astype(np.float32))
+
+        def plotted(scatter=scatter, expected=expected):
+            values = dash_duo.driver.execute_script(PLOTTED_X_JS, scatter)
+            return len(values) == N and np.allclose(np.sort(values), expected, atol=1e-5)
+
+        until(dash_duo, plotted)
+        dash_duo.find_element("body").click()  # close any open dropdown

@@ -34,7 +34,8 @@ return total;
 
 GRID_ROWS_JS = """
 try {
-    return dash_ag_grid.getApi({kind: "table", part: "grid", view: "table"}).getDisplayedRowCount();
+    const id = {kind: "table", part: "grid", view: "table", model: 0};
+    return dash_ag_grid.getApi(id).getDisplayedRowCount();
 } catch (e) { return null; }
 """
 

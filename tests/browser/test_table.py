@@ -22,7 +22,7 @@ CAPTION = ".view-table .table-caption"
 
 # The grid's state as AG Grid knows it: row count and the sample indices of the first rows.
 GRID_STATE_JS = """
-const api = dash_ag_grid.getApi({kind: "table", part: "grid", view: "table"});
+const api = dash_ag_grid.getApi({kind: "table", part: "grid", view: "table", model: 0});
 const ids = [];
 for (let r = 0; r < Math.min(arguments[0], api.getDisplayedRowCount()); r++) {
     const node = api.getDisplayedRowAtIndex(r);
@@ -40,12 +40,12 @@ return node.props.data;
 """
 
 SCROLL_JS = """
-dash_ag_grid.getApi({kind: "table", part: "grid", view: "table"})
+dash_ag_grid.getApi({kind: "table", part: "grid", view: "table", model: 0})
     .ensureIndexVisible(arguments[0], "bottom");
 """
 
 SHOW_COLUMN_JS = """
-const api = dash_ag_grid.getApi({kind: "table", part: "grid", view: "table"});
+const api = dash_ag_grid.getApi({kind: "table", part: "grid", view: "table", model: 0});
 const def = api.getColumnDefs().find((d) => d.headerName === arguments[0]);
 api.ensureColumnVisible(def.field);
 return def.field;

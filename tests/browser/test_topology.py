@@ -165,4 +165,3 @@ def test_slider_merges_and_second_spine(dash_duo, tmp_path: Path):
     until(dash_duo, lambda: [len(s) for s in nodes(dash_duo)] == [v.spine.count for v in minima])
     assert count_text(dash_duo).startswith("0 of")  # nothing was selected here
     assert dash_duo.get_logs() == []
-

@@ -126,12 +126,13 @@ def dependency(url: str, output_start: str) -> dict:
 
 def gallery_body(url: str, config_key: str) -> dict:
     """The gallery's callback, as the page sends it, asking for `config_key`'s thumbnails."""
-    gallery = dependency(url, '..{"kind":"images","part":"thumbs"')
+    gallery = dependency(url, '..{"kind":"images","model":["MATCH"],"part":"thumbs"')
+    panel = {"view": "images", "model": 0}
 
     def matched(ident: str):
         if not ident.startswith("{"):
             return ident
-        return {k: "images" if v == ["MATCH"] else v for k, v in json.loads(ident).items()}
+        return {k: panel[k] if v == ["MATCH"] else v for k, v in json.loads(ident).items()}
 
     def entry(dep: dict) -> dict:
         ident = matched(dep["id"])
@@ -179,10 +180,12 @@ def test_two_users_see_only_their_configs_on_two_workers(server, browsers):
         assert menu_labels(driver) == SEES[user]
         # the gallery's thumbnails load through the thumbnail route, with the credentials
         WebDriverWait(driver, 20).until(
-            lambda d: d.find_elements("css selector", ".view-images .images-grid img")
-            and all(
-                d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i)
-                for i in d.find_elements("css selector", ".view-images .images-grid img")
+            lambda d: (
+                d.find_elements("css selector", ".view-images .images-grid img")
+                and all(
+                    d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i)
+                    for i in d.find_elements("css selector", ".view-images .images-grid img")
+                )
             )
         )
 
@@ -209,6 +212,9 @@ def test_two_users_see_only_their_configs_on_two_workers(server, browsers):
             break
     assert len(pids) >= 2, f"all /healthz answers came from {pids}"
     for _ in range(10):  # and every answer, from either worker, is the same decision
-        answer = requests.get(f"{url}/?config=beta", timeout=5,
-                              headers={"Authorization": basic("alice"), "Connection": "close"})
+        answer = requests.get(
+            f"{url}/?config=beta",
+            timeout=5,
+            headers={"Authorization": basic("alice"), "Connection": "close"},
+        )
         assert answer.status_code == 403  # fmt: skip

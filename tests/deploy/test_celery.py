@@ -188,7 +188,7 @@ def test_an_embedding_runs_on_a_celery_worker(dash_duo, worker: Path, environmen
 
 
 def panel_part(dash_duo, view: str, name: str):
-    return dash_duo.find_element(f"[id*='\"view\":\"{view}\"'][id*='\"part\":\"{name}\"']")
+    return dash_duo.find_element(f'[id*=\'"view":"{view}"\'][id*=\'"part":"{name}"\']')
 
 
 def test_the_readme_worker_command_runs_every_background_method(

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from latent_dash.jobs import new_job
 from tests.conftest import write_config, write_dataset
 from tests.deploy.test_celery import redis_url as redis_server
 from tests.deploy.test_gunicorn import free_port, wait_healthy
@@ -246,23 +247,17 @@ def job_request(url: str) -> dict:
     """The first request of a background clustering job, as the page sends it after Run."""
     dep = next(
         d for d in dependencies(url)
-        if d.get("background") and '"part":"job"' in d["inputs"][0]["id"]
+        if d.get("background") and '"kind":"clusters"' in d["inputs"][0]["id"]
     )  # fmt: skip
-    view = {"kind": "clusters", "view": "clusters"}
-    job = {"method": "hdbscan", "params": {"min_cluster_size": 5}, "on": "latent",
-           "config": "small", "derived": None, "clicks": 1}  # fmt: skip
+    view = {"kind": "clusters", "view": "clusters", "model": 0}
+    job = new_job(method="hdbscan", params={"min_cluster_size": 5}, on="latent",
+                  config="small", model=0, derived={})  # fmt: skip
     return {
         "output": dep["output"],
-        "outputs": [
-            {"id": {**view, "part": "result"}, "property": "data"},
-            {"id": {**view, "part": "status"}, "property": "children"},
-        ],
-        "inputs": [
-            {"id": {**view, "part": "job"}, "property": "data", "value": job},
-            {"id": {**view, "part": "cancel"}, "property": "n_clicks", "value": None},
-        ],
+        "outputs": [{"id": {**view, "part": "outcome"}, "property": "data"}],
+        "inputs": [{"id": {**view, "part": "request"}, "property": "data", "value": job}],
         "state": [],
-        "changedPropIds": [json_id({**view, "part": "job"}) + ".data"],
+        "changedPropIds": [json_id({**view, "part": "request"}) + ".data"],
     }
 
 

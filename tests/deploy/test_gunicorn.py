@@ -207,4 +207,3 @@ def test_two_sessions_keep_their_own_state_across_two_workers(server, browsers):
     # served without Dash's dev tools (debug is only for `python app.py --debug`)
     page = requests.get(url, timeout=5).text
     assert '"ui":false' in page.replace(" ", "")
-

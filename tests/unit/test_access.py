@@ -228,9 +228,7 @@ def keyed_body(app, output: str, config_key: str) -> dict:
         "output": output,
         "outputs": [],
         "inputs": [entry(d) for d in spec["inputs"]],
-        "state": [
-            entry(d, config_key if d["id"] == "config-key" else None) for d in spec["state"]
-        ],
+        "state": [entry(d, config_key if d["id"] == "config-key" else None) for d in spec["state"]],
         "changedPropIds": [],
     }
 

@@ -290,4 +290,4 @@ def test_layout_and_views_may_hold_tuples_and_numpy_values(tmp_path: Path):
     vis.add_data(arrays()["latent"])
     loaded, _ = open_config(vis.save(tmp_path / "saved"))
     assert [s.kind for s in loaded.views] == ["scatter", "table"]
-    assert loaded.views[0].options["x"] == "z1"
+    assert loaded.views[0].options.x == "z1"

@@ -9,8 +9,8 @@ import pytest
 from latent_dash.config import is_compare, parse_compare, parse_config
 from latent_dash.data import open_compare
 from latent_dash.errors import ConfigError
-from latent_dash.menu import config_menu, model_keys, model_of_view, model_view_id
-from latent_dash.views.common import dataset_for, panel_key
+from latent_dash.menu import config_menu, model_keys
+from latent_dash.page import Page
 from tests.conftest import write_config, write_dataset
 
 
@@ -94,13 +94,13 @@ def test_the_menu_holds_models_from_other_folders_and_panels_resolve_them(tmp_pa
     menu = config_menu(tmp_path / "b.yaml")
     assert model_keys(menu, "compare") == ["compare-a", "b"]
     assert model_keys(menu, "b") is None
-    assert panel_key(menu, "compare", model_view_id(1, "scatter")) == "b"
-    assert panel_key(menu, "compare", model_view_id(0, "scatter")) == "compare-a"
-    assert panel_key(menu, "compare") == "compare-a"  # no panel named: the first model
-    assert panel_key(menu, "a") == "a"
-    assert dataset_for(menu, "compare", view="m1-embedding").dims == 6
-    assert dataset_for(menu, "compare", view="m0-embedding").dims == 4
-    assert model_of_view("m12-x") == 12 and model_of_view("scatter") is None
+    assert Page(menu, "compare", model=1).model_key == "b"
+    assert Page(menu, "compare", model=0).model_key == "compare-a"
+    assert Page(menu, "compare").model_key == "compare-a"  # outside a callback: model 0
+    assert Page(menu, "a").model_key == "a"
+    assert Page(menu, "compare", model=1).dataset.dims == 6
+    assert Page(menu, "compare", model=0).dataset.dims == 4
+    assert Page(menu, "compare", model=1).models == ["compare-a", "b"]
 
 
 def test_the_shipped_comparisons_compare_the_demo_models():
@@ -140,7 +140,7 @@ def test_the_menu_finds_a_config_added_after_start(tmp_path: Path):
     assert list(menu) == ["a"]
     model(tmp_path, "late", dims=4)  # written while the server runs
     assert "late" in menu  # an unknown key rescans the folder
-    assert dataset_for(menu, "late").dims == 4
+    assert Page(menu, "late").dataset.dims == 4
     (tmp_path / "late.yaml").unlink()
     assert menu.rescan() and "late" not in menu
     assert not menu.rescan()  # nothing changed since: the folder is not read again

@@ -7,6 +7,8 @@ import pytest
 
 from latent_dash.compute import cache
 from latent_dash.compute import correlation as corr
+from latent_dash.kinds import options_model
+from latent_dash.page import Panel
 
 N = 600
 
@@ -189,7 +191,7 @@ def test_view_targets_are_params_then_numeric_metadata():
 def test_view_without_params_or_numeric_metadata_says_so():
     from latent_dash.views import correlation as view
 
-    body = view.layout("c", {}, _dataset(with_targets=False))
+    body = view.layout(Panel("c"), options_model(view.KIND)(), _dataset(with_targets=False))
     assert body.children == view.NO_TARGETS
     assert "neither parameters nor numeric metadata" in view.NO_TARGETS
 

@@ -221,7 +221,7 @@ def png_pixels(uri: str) -> np.ndarray:
 
 @pytest.mark.parametrize("cmap", ["gray", "viridis"])
 def test_compact_png_has_to_rgb_pixels(cmap: str):
-    from latent_dash.views.traversal import png_uri
+    from latent_dash.views.image_uris import png_uri
 
     image = np.random.default_rng(0).random((9, 7)).astype(np.float32)
     pixels = png_pixels(png_uri(image, 0.1, 0.9, cmap, 64)).astype(int)

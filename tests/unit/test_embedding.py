@@ -195,11 +195,11 @@ def test_precompute_reports_a_refused_method(tmp_path, capsys, monkeypatch):
 
 def test_pca_is_computed_at_layout_time_and_named_by_method(tmp_path):
     from latent_dash.data import open_config
-    from latent_dash.views.embedding import column_names, initial_result
+    from latent_dash.views.embedding import EmbeddingOptions, column_names, initial_result
 
     path = embedding_config(tmp_path, {"method": "pca"})
     _, dataset = open_config(path)
-    result, note, _ = initial_result(dataset, {"method": "pca"})
+    result, note, _ = initial_result(dataset, EmbeddingOptions(method="pca"))
     assert note is None and result["columns"] == ["pca_1", "pca_2"] and result["count"] == 90
     assert np.array_equal(cache.load(result["key"]), E.compute_embedding(dataset.latent, "pca"))
     assert column_names(dataset, "umap", subset=True) == ["umap_sel_1", "umap_sel_2"]
@@ -219,9 +219,15 @@ def _job(path, neighbours: int) -> dict:
     }
 
 
-def test_supervise_relays_progress_and_the_outcome(tmp_path, monkeypatch):
-    from latent_dash.views.embedding import supervise
+def supervise(menu, job, report):
+    """A background run of the embedding's work, as views/background_runs.py starts it."""
+    from latent_dash import jobs
+    from latent_dash.views.embedding import embedding_work
 
+    return jobs.supervise(job["token"], embedding_work(menu)(job), "Isomap", report)
+
+
+def test_supervise_relays_progress_and_the_outcome(tmp_path, monkeypatch):
     def fake(x, params, progress):
         progress("stage one", 0.5)
         return np.ones((len(x), 2))
@@ -239,7 +245,7 @@ def test_cancel_kills_the_computing_process_and_a_crash_is_an_error(tmp_path, mo
     import os
     import time
 
-    from latent_dash.views.embedding import jobs, supervise
+    from latent_dash import jobs
 
     def slow(x, params, progress):
         progress("working", None)
@@ -269,22 +275,21 @@ def test_a_job_is_lost_when_its_beat_stops_or_no_worker_takes_it(monkeypatch):
     """What the panel's watch reads: a beat older than LOST_AFTER, or no start in time."""
     import time
 
-    from latent_dash import background
-    from latent_dash.views import embedding as view
+    from latent_dash import background, jobs
 
     monkeypatch.delenv("LATENT_DASH_REDIS_URL", raising=False)
     now = time.time()
-    view.jobs.register("beating")
-    view.jobs.beat("beating")
-    assert view.job_problem({"token": "beating", "requested_at": now}) is None
-    view.jobs._store().set("beating:beat", now - view.LOST_AFTER - 1)
-    problem = view.job_problem({"token": "beating", "requested_at": now})
+    jobs.register("beating")
+    jobs.beat("beating")
+    assert jobs.problem({"token": "beating", "requested_at": now}) is None
+    jobs._store().set("beating:beat", now - jobs.LOST_AFTER - 1)
+    problem = jobs.problem({"token": "beating", "requested_at": now})
     assert "worker running it stopped" in problem
-    old = now - view.START_WITHIN - 1
-    assert view.job_problem({"token": "never", "requested_at": now}) is None  # may still start
-    problem = view.job_problem({"token": "never", "requested_at": old})
+    old = now - jobs.START_WITHIN - 1
+    assert jobs.problem({"token": "never", "requested_at": now}) is None  # may still start
+    problem = jobs.problem({"token": "never", "requested_at": old})
     assert "no background worker took it" in problem
-    view.jobs.forget("beating")  # finished: its outcome is on its way
-    assert view.job_problem({"token": "beating", "requested_at": old}) is None
+    jobs.forget("beating")  # finished: its outcome is on its way
+    assert jobs.problem({"token": "beating", "requested_at": old}) is None
     monkeypatch.setattr(background, "redis_health", lambda: "Redis at x does not answer")
-    assert "Redis" in view.job_problem({"token": "beating", "requested_at": now})
+    assert "Redis" in jobs.problem({"token": "beating", "requested_at": now})

@@ -12,10 +12,12 @@ from dash import dcc
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset, open_config
-from latent_dash.kinds import FiltersOptions, options_model
+from latent_dash.kinds import options_model, registry
+from latent_dash.page import Panel
 from latent_dash.selection import encode
-from latent_dash.views import VIEW_MODULES, images, table
 from latent_dash.views import filters as view
+from latent_dash.views import images, table
+from latent_dash.views.filters import FiltersOptions
 from tests.conftest import write_config, write_dataset
 
 
@@ -106,16 +108,17 @@ def test_filter_value_and_count_text():
 
 
 def test_default_columns():
-    assert view.default_columns(make_dataset(), {}) == ["drive", "temperature"]
-    assert view.default_columns(make_dataset(params=False), {}) == ["z0", "z1", "z2"]
-    assert view.default_columns(make_dataset(), {"columns": ["error"]}) == ["error"]
+    options = view.FiltersOptions
+    assert view.default_columns(make_dataset(), options()) == ["drive", "temperature"]
+    assert view.default_columns(make_dataset(params=False), options()) == ["z0", "z1", "z2"]
+    assert view.default_columns(make_dataset(), options(columns=["error"])) == ["error"]
 
 
 def test_options_layout_and_registration(small_config: Path):
     assert options_model("filters") is FiltersOptions
-    assert VIEW_MODULES["filters"] is view
+    assert registry()["filters"].layout is view.layout
     dataset = open_config(small_config)[1]
-    body = view.layout("f", {}, dataset)
+    body = view.layout(Panel("f"), options_model(view.KIND)(), dataset)
     sliders = [c for c in _walk(body) if isinstance(c, dcc.RangeSlider)]
     assert [s.id["column"] for s in sliders] == ["drive", "p2", "temperature"]
     for s in sliders:
@@ -141,7 +144,11 @@ def test_config_with_filter_columns(tmp_path: Path):
         },
     )
     _, dataset = open_config(config)
-    body = view.layout("filters", {"columns": ["error", "z1"]}, dataset)
+    body = view.layout(
+        Panel("filters"),
+        options_model(view.KIND).model_validate({"columns": ["error", "z1"]}),
+        dataset,
+    )
     assert [s.id["column"] for s in _walk(body) if isinstance(s, dcc.RangeSlider)] == [
         "error",
         "z1",

@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from latent_dash import imaging, selection_store, storage
 from latent_dash.data import Dataset, open_config
-from latent_dash.kinds import ImagesOptions, options_model
-from latent_dash.views import VIEW_MODULES
+from latent_dash.kinds import options_model, registry
+from latent_dash.page import Panel
 from latent_dash.views import images as view
+from latent_dash.views.images import ImagesOptions
 from tests.conftest import write_config, write_dataset
 
 # --- mean and variance ------------------------------------------------------------------------
@@ -205,16 +206,16 @@ def _find(component, predicate) -> list:
 
 
 def test_registered_and_says_when_there_are_no_images():
-    assert VIEW_MODULES["images"] is view
+    assert registry()["images"].layout is view.layout
     bare = Dataset(name="bare", latent=np.zeros((3, 2), np.float32), latent_names=["a", "b"])
-    body = view.layout("images", {}, bare)
+    body = view.layout(Panel("images"), options_model(view.KIND)(), bare)
     assert _texts(body) == [view.NO_IMAGES]
     assert "add dataset.images to the config" in view.NO_IMAGES
 
 
 def test_channel_control_only_for_channels(tmp_path: Path):
     def channel_column(dataset):
-        body = view.layout("images", ImagesOptions().model_dump(exclude_none=True), dataset)
+        body = view.layout(Panel("images"), ImagesOptions(), dataset)
         (col,) = _find(body, lambda c: "images-channel" in (getattr(c, "className", "") or ""))
         wanted = view.ids.part("images", "channel")
         (dropdown,) = _find(col, lambda c: getattr(c, "id", None) == wanted)

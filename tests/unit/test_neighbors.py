@@ -10,9 +10,10 @@ from dash import html
 
 from latent_dash.compute import neighbors as nb
 from latent_dash.data import open_config
-from latent_dash.kinds import NeighborsOptions, options_model
-from latent_dash.views import VIEW_MODULES
+from latent_dash.kinds import options_model, registry
+from latent_dash.page import Panel
 from latent_dash.views import neighbors as view
+from latent_dash.views.neighbors import NeighborsOptions
 
 
 def brute(data: np.ndarray, query: int, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -140,9 +141,9 @@ def test_options_and_registration(small_config):
     assert NeighborsOptions().k == 10 and NeighborsOptions().metric == "euclidean"
     with pytest.raises(ValueError):
         NeighborsOptions(k=0)
-    assert VIEW_MODULES["neighbors"] is view
+    assert registry()["neighbors"].layout is view.layout
     dataset = open_config(small_config)[1]
-    body = view.layout("nb", {}, dataset)
+    body = view.layout(Panel("nb"), options_model(view.KIND)(), dataset)
     assert isinstance(body, html.Div)
 
 

@@ -194,7 +194,7 @@ def rows_client(tmp_path):
 
 
 def rows_body(**changes):
-    body = {"config": "rows", "view": "table", "mask": None, "filter": None, "sort": [],
+    body = {"config": "rows", "model": 0, "mask": None, "filter": None, "sort": [],
             "start": 0, "end": 50, "focus": None}  # fmt: skip
     return body | changes
 

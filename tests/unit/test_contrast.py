@@ -79,6 +79,18 @@ def test_a_small_selection_against_the_rest_is_judged_by_balanced_accuracy(group
     assert abs(result.balanced_accuracy - 0.5) < 0.15
 
 
+def test_a_small_selection_that_differs_is_found_despite_the_imbalance():
+    rng = np.random.default_rng(6)
+    latent = rng.normal(size=(N, D))
+    a = np.zeros(N, dtype=bool)
+    a[:40] = True
+    latent[a, 2] += 1.5  # the best balanced accuracy is Phi(0.75) = 0.77
+    result = ct.separability(latent, a, ~a)
+    # an unweighted classifier would answer "the rest" nearly always (balanced accuracy ~0.55)
+    assert result.balanced_accuracy > 0.65
+    assert result.chance == pytest.approx(560 / 600)
+
+
 def test_rows_in_both_groups_are_dropped_by_the_classifier_only(groups):
     latent, a = groups
     b = ~a

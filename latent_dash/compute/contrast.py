@@ -42,7 +42,8 @@ from latent_dash.compute.correlation import single_blas_thread
 CV_FOLDS = 5
 MAX_ROWS = 20_000  # the classifier sees at most this many rows: a seeded, stratified sample
 MIN_GROUP_ROWS = 1_000  # ... of which each group keeps at least this many (or all it has)
-IMAGE_CHUNK = 4_096  # images read and accumulated per step
+IMAGE_CHUNK = 256  # images read and accumulated per step (larger blocks fall out of the CPU cache:
+# 20,000 images of 64 x 64 took 1.3 s in blocks of 4,096, 0.4 s in blocks of 256)
 HIST_BINS = 30
 VERSION = 1  # bump when a result would change for the same inputs
 

@@ -42,6 +42,7 @@ DERIVED = "derived"
 COLOR_REQUEST = "request-color"
 AXES_REQUEST = "request-axes"
 PROJECTION_REQUEST = "request-projection"
+SAMPLES_OVERLAY = "samples-overlay"
 
 DATA = "data"
 
@@ -61,6 +62,9 @@ def stores(config_key: str | None) -> list[dcc.Store]:
       None}}, "1": ...}; their values stay in the server's result cache (compute.cache). Each
       model's panels see only their model's (two models' PCA both make `pca_1`).
     - request-color, request-axes, request-projection: cross-view requests (views/requests.py).
+    - samples-overlay: latent points a samples panel drew, {"model", "config", "points": [[z,
+      ...], ...]}, or None; scatter-like views that can place a latent point show them as
+      marked points that are not data (never selected, never focused).
     """
     return [
         dcc.Store(id=CONFIG_KEY, data=config_key),
@@ -74,6 +78,7 @@ def stores(config_key: str | None) -> list[dcc.Store]:
         dcc.Store(id=COLOR_REQUEST, data=None),
         dcc.Store(id=AXES_REQUEST, data=None),
         dcc.Store(id=PROJECTION_REQUEST, data=None),
+        dcc.Store(id=SAMPLES_OVERLAY, data=None),
     ]
 
 

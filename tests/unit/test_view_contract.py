@@ -25,6 +25,7 @@ SHARED_STORES = {
     page.COLOR_REQUEST,
     page.AXES_REQUEST,
     page.PROJECTION_REQUEST,
+    page.SAMPLES_OVERLAY,
 }
 
 

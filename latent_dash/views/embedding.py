@@ -20,6 +20,10 @@ Why this shape (dash 4.4, checked in tests/browser/test_embedding.py): `progress
 callback's inputs, outputs and `running` outputs, and `set_props` reaches the panel's own
 concrete ids from the worker. The background callback outputs only the `outcome` store: the
 page's dcc.Loading targets the workspace's children alone, so a pending run blanks nothing.
+
+Over a PCA of all samples, the latent points a samples panel drew (the page's `samples-overlay`
+store) are shown as open diamonds, projected onto the plane: a trace without sample indices, so
+never selected, focused or hover-carded; each new draw replaces them (a clientside patch).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ from latent_dash.page import (
     DATA,
     DERIVED,
     FILTER,
+    SAMPLES_OVERLAY,
     SELECTION,
     Page,
     Panel,
@@ -109,6 +114,7 @@ log = logging.getLogger(__name__)
 
 GRID_STEPS = 40  # invisible click targets per axis over the PCA plane
 DECODED_SIZE = 128
+OVERLAY_MAX = 48  # drawn samples shown at most (a samples panel draws up to 48)
 
 
 class ids(PanelIds):
@@ -236,7 +242,10 @@ def figure_of(
     color: str | None,
     visible: np.ndarray | None = None,
     note: str | None = None,
+    overlay: dict | None = None,
 ) -> go.Figure:
+    """The embedding's figure; over a PCA of all samples, the click grid (with a decoder) and
+    the drawn samples' trace (`overlay`: {x, y, text} on the plane, or None), always last."""
     coords = result_cache.load(result["key"]) if result else None
     if result and coords is None:
         note = "The result left the cache: press Run to compute it again"
@@ -247,7 +256,67 @@ def figure_of(
     figure = build_figure(dataset, coords, columns, color, visible, revision, note)
     if coords is not None and decodable(dataset, result):
         figure.add_trace(click_grid(coords))
+    if coords is not None and on_pca_plane(result):
+        figure.add_trace(overlay_trace(overlay))
     return figure
+
+
+def on_pca_plane(result: dict | None) -> bool:
+    """Any latent point has a place in this embedding: a PCA of all samples."""
+    return bool(result) and result["method"] == "pca" and not result["subset"]
+
+
+def overlay_points(
+    dataset: Dataset, result: dict | None, overlay: Any, model: int, model_key: str | None
+) -> dict | None:
+    """The drawn samples of the page's `samples-overlay` on this panel's PCA plane: {x, y,
+    text}, or None (another model's or config's points, no PCA of all samples, a bad value)."""
+    if not isinstance(overlay, dict) or not on_pca_plane(result):
+        return None
+    if overlay.get("model") != model or overlay.get("config") != model_key:
+        return None
+    try:
+        points = np.asarray(overlay.get("points") or [], dtype=np.float64)[:OVERLAY_MAX]
+    except (TypeError, ValueError):
+        return None
+    if points.ndim != 2 or points.shape[1] != dataset.dims or not np.isfinite(points).all():
+        return None
+    mean, axes = compute.pca_plane(dataset.latent)
+    xy = (points - mean) @ axes.T  # the inverse of mean + [a, b] @ axes, as the plane is drawn
+    return {
+        "x": xy[:, 0].tolist(),
+        "y": xy[:, 1].tolist(),
+        "text": [f"drawn sample {i + 1} (not data)" for i in range(len(xy))],
+    }
+
+
+def overlay_trace(overlay: dict | None) -> go.Scatter:
+    """Drawn samples as open diamonds above the points; no customdata: not samples."""
+    overlay = overlay or {}
+    opaque = {"marker": {"opacity": 1}}  # plotly's own selection never dims them
+    return go.Scatter(
+        x=overlay.get("x") or [], y=overlay.get("y") or [], text=overlay.get("text") or [],
+        mode="markers", meta="samples", name="drawn samples", showlegend=bool(overlay),
+        hovertemplate="%{text}<extra></extra>", selected=opaque, unselected=opaque,
+        marker={"symbol": "diamond-open", "size": 11, "color": "#d62728", "line": {"width": 2}},
+    )  # fmt: skip
+
+
+# the drawn samples' trace of a figure (found by its meta) takes the panel's overlay points
+PATCH_OVERLAY = """
+function (overlay, figure) {
+    const data = (figure && figure.data) || [];
+    const at = data.findIndex((trace) => trace.meta === "samples");
+    if (at < 0) { return dash_clientside.no_update; }
+    const points = overlay || {x: [], y: [], text: []};
+    const patch = new dash_clientside.Patch();
+    patch.assign(["data", at, "x"], points.x);
+    patch.assign(["data", at, "y"], points.y);
+    patch.assign(["data", at, "text"], points.text);
+    patch.assign(["data", at, "showlegend"], !!overlay);
+    return patch.build();
+}
+"""
 
 
 def decodable(dataset: Dataset, result: dict | None) -> bool:
@@ -413,6 +482,7 @@ def layout(panel: Panel, options: EmbeddingOptions, dataset: Dataset) -> html.Di
             dcc.Store(id=ids.part(panel, "outcome"), data=None),
             dcc.Tooltip(id=ids.part(panel, "tooltip")),
             dcc.Store(id=ids.part(panel, "hovered")),
+            dcc.Store(id=ids.part(panel, "overlay"), data=None),
         ],
         className="view-body",
     )
@@ -578,16 +648,38 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(SELECTION, DATA),
         State(CONFIG_KEY, DATA),
         State(DERIVED, DATA),
+        State(SAMPLES_OVERLAY, DATA),
         prevent_initial_call=True,
     )
     def draw(result: dict | None, color: str | None, filtered, method: str, selection, *rest):
-        config_key, derived = rest
+        config_key, derived, drawn = rest
         page = Page(menu, config_key, derived)
         dataset = page.dataset
         visible = page.visible(filtered)
         label = compute.METHODS[method].label if method in compute.METHODS else "the embedding"
         note = None if result else f"Press Run to compute {label}"
-        return figure_of(dataset, result, color, visible, note)
+        overlay = overlay_points(dataset, result, drawn, page.model, page.model_key)
+        return figure_of(dataset, result, color, visible, note, overlay)
+
+    @app.callback(
+        Output(ids.part(MATCH, "overlay"), "data"),
+        Input(SAMPLES_OVERLAY, DATA),
+        State(ids.part(MATCH, "result"), "data"),
+        State(CONFIG_KEY, DATA),
+        prevent_initial_call=True,
+    )
+    def place_samples(drawn, result: dict | None, config_key: str):
+        """A samples panel drew new points: their place on this panel's PCA plane."""
+        page = Page(menu, config_key)
+        return overlay_points(page.dataset, result, drawn, page.model, page.model_key)
+
+    app.clientside_callback(
+        PATCH_OVERLAY,
+        Output(ids.graph(MATCH), "figure", allow_duplicate=True),
+        Input(ids.part(MATCH, "overlay"), "data"),
+        State(ids.graph(MATCH), "figure"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(DERIVED, DATA, allow_duplicate=True),

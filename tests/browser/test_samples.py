@@ -14,7 +14,14 @@ from latent_dash.data import open_config
 from latent_dash.decoding import decode
 from latent_dash.views.image_uris import decoded_uris
 from latent_dash.views.samples import draw_samples
-from tests.browser.helpers import box_select, scatter_focus, scatter_selected, serve, until
+from tests.browser.helpers import (
+    box_select,
+    pick,
+    scatter_focus,
+    scatter_selected,
+    serve,
+    until,
+)
 from tests.unit.test_decoding import decoder_config, write_decoder
 
 pytestmark = pytest.mark.browser
@@ -109,4 +116,52 @@ def test_draw_from_the_selection_finds_nearest_samples_in_it(dash_duo, config: P
     dash_duo.find_element(f"{SA} .samples-draw").click()
     dash_duo.wait_for_contains_text(f"{SA} .samples-caption", "Nothing is selected")
     assert shown(dash_duo)[0] == []
+    assert dash_duo.get_logs() == []
+
+
+OVERLAY_JS = """
+const gd = document.querySelector('.view-embedding .js-plotly-plot');
+const lib = window.dash_clientside.latent_dash;
+const t = gd && gd.data && gd.data.find((d) => d.meta === 'samples');
+if (!t) return null;
+const points = gd.data.filter((d) => d.customdata !== undefined && d.meta !== 'focus').length;
+return [Array.from(lib.arrayOf(t.x)), Array.from(lib.arrayOf(t.y)), points];
+"""
+
+
+def test_drawn_samples_show_over_the_pca_plane_and_are_not_data(dash_duo, tmp_path: Path):
+    from latent_dash.compute.embedding import pca_plane
+
+    write_decoder(tmp_path / "decoder.npz")
+    config = decoder_config(
+        tmp_path,
+        "decoder.npz",
+        layout={"row": ["embedding", "samples"]},
+        views={"samples": {"count": 6, "seed": 4}, "embedding": {"color": "label"}},
+    )
+    _, dataset = open_config(config)
+    points = draw_samples(dataset, None, 6, 4).points
+    mean, axes = pca_plane(dataset.latent)
+    xy = (points - mean) @ axes.T
+
+    def overlay():
+        return dash_duo.driver.execute_script(OVERLAY_JS)
+
+    serve(dash_duo, create_app(config, warm_up=False))
+    until(dash_duo, lambda: overlay() is not None and overlay()[0] == [])  # none drawn yet
+    dash_duo.find_element(f"{SA} .samples-draw").click()
+    x, y, traces = until(dash_duo, lambda: overlay() if len(overlay()[0]) == 6 else None)
+    np.testing.assert_allclose(np.column_stack([x, y]), xy, rtol=1e-5, atol=1e-6)
+
+    # a box over the whole plot selects samples only (the drawn points carry no sample)
+    box_select(dash_duo, ".view-embedding", (0.01, 0.01), (0.99, 0.99))
+    selected = until(dash_duo, lambda: scatter_selected(dash_duo, ".view-embedding"))
+    assert set(selected) <= set(range(dataset.n)) and len(selected) > 100
+
+    # the figure drawn anew (another colour) keeps them
+    picker = dash_duo.find_element('.view-embedding [id*=\'"part":"color"\']')
+    pick(dash_duo, picker, "error (metadata)")
+    until(dash_duo, lambda: overlay()[2] != traces)
+    again = overlay()
+    np.testing.assert_allclose(np.column_stack(again[:2]), xy, rtol=1e-5, atol=1e-6)
     assert dash_duo.get_logs() == []

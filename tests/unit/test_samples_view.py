@@ -169,3 +169,38 @@ def test_options_have_defaults_and_bounds():
         sv.SamplesOptions(over="rest")
     assert sv.SamplesOptions(components=3).components == 3
     assert sv.SamplesOptions(channel=1).channel == "1"
+
+
+# --- the drawn samples over the embedding's PCA plane -------------------------------------------
+
+
+def test_drawn_points_land_on_the_pca_plane_where_the_embedding_draws_samples(tmp_path: Path):
+    from latent_dash.compute import embedding as compute
+    from latent_dash.views import embedding
+
+    Z, _ = two_blobs(50)
+    config = blobs_config(tmp_path, Z)
+    _, dataset = open_config(config)
+    key, coords = compute.embed(dataset.latent, "pca", {})
+    result = embedding.result_of(dataset, "pca", {}, key, None, None)
+    overlay = {"model": 0, "config": "blobs", "points": dataset.latent[[4, 9]].tolist()}
+    placed = embedding.overlay_points(dataset, result, overlay, 0, "blobs")
+    # a copy of a sample lands on that sample's point of the drawn PCA
+    np.testing.assert_allclose(placed["x"], coords[[4, 9], 0], atol=1e-4)
+    np.testing.assert_allclose(placed["y"], coords[[4, 9], 1], atol=1e-4)
+    figure = embedding.figure_of(dataset, result, None, overlay=placed)
+    last = figure.data[-1]
+    assert last.meta == "samples" and last.customdata is None  # not data: never selected
+    assert len(last.x) == 2 and last.showlegend
+    # another model's or config's points, a PCA of a subset, a forged value: nothing shown
+    assert embedding.overlay_points(dataset, result, overlay, 1, "blobs") is None
+    assert embedding.overlay_points(dataset, result, overlay, 0, "other") is None
+    subset = embedding.result_of(dataset, "pca", {}, key, np.arange(10), None)
+    assert embedding.overlay_points(dataset, subset, overlay, 0, "blobs") is None
+    forged = {"model": 0, "config": "blobs", "points": [["a", 1, 2]]}
+    assert embedding.overlay_points(dataset, result, forged, 0, "blobs") is None
+    wrong_dims = {"model": 0, "config": "blobs", "points": [[1.0, 2.0]]}
+    assert embedding.overlay_points(dataset, result, wrong_dims, 0, "blobs") is None
+    # without drawn samples the PCA figure still ends with their (empty) trace, to patch
+    empty = embedding.figure_of(dataset, result, None).data[-1]
+    assert empty.meta == "samples" and len(empty.x) == 0 and not empty.showlegend

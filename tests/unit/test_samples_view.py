@@ -204,3 +204,11 @@ def test_drawn_points_land_on_the_pca_plane_where_the_embedding_draws_samples(tm
     # without drawn samples the PCA figure still ends with their (empty) trace, to patch
     empty = embedding.figure_of(dataset, result, None).data[-1]
     assert empty.meta == "samples" and len(empty.x) == 0 and not empty.showlegend
+
+
+def test_without_a_decoder_the_panel_says_how_to_add_one(tmp_path: Path):
+    from tests.unit.test_decoding import decoder_config
+
+    _, dataset = open_config(decoder_config(tmp_path, None, layout={"row": ["samples"]}))
+    body = sv.layout(PANEL, sv.SamplesOptions(), dataset)
+    assert "samples-none" in body.className and "add dataset.decoder" in body.children

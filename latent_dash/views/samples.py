@@ -11,8 +11,10 @@ well above 1: the decoder extrapolates. A click on the nearest sample makes it t
 
 The panel keeps what was asked (`drawn`: count, seed, over, and the selection and filter keys
 of that moment), so a colour map or channel change redraws the same points; draws are cached
-(compute.cache), so that redraw costs only the decoding. The drawn points also go to the
-page's `samples-overlay` store, which scatter-like views may show as marked, unselectable points.
+(compute.cache), so that redraw costs only the decoding. While "show on the PCA plane" is on,
+the drawn points go to the page's `samples-overlay` store (the last panel drawn or switched
+wins; off clears it): the embedding view shows them over its PCA of all samples as marked
+points that are not data.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ class SamplesOptions(DecodedImageOptions):
     over: Literal["all", "selection"] = Field(
         "all",
         description="Fit the density to all visible samples or to the current selection.",
+    )
+    overlay: bool = Field(
+        True,
+        description="Show the drawn points over the embedding view's PCA plane (not as data).",
     )
     components: Annotated[int, Field(ge=1, le=MAX_COMPONENTS)] | Literal["auto"] = Field(
         "auto",
@@ -316,6 +322,12 @@ def layout(panel: Panel, options: SamplesOptions, dataset: Dataset) -> html.Div:
     return html.Div(
         [
             controls,
+            dbc.Switch(
+                id=ids.part(panel, "overlay"),
+                label="show on the embedding's PCA plane",
+                value=bool(options.overlay),
+                className="samples-overlay-switch",
+            ),
             html.Div(
                 "Press Draw: new latent points from a Gaussian mixture of the data, decoded, "
                 "each beside its nearest real sample.",
@@ -328,6 +340,7 @@ def layout(panel: Panel, options: SamplesOptions, dataset: Dataset) -> html.Div:
                 type="dot",
             ),
             dcc.Store(id=ids.part(panel, "drawn"), data=None),
+            dcc.Store(id=ids.part(panel, "points"), data=None),
             dcc.Store(
                 id=ids.part(panel, "settings"),
                 data={"size": int(options.size), "components": options.components},
@@ -343,6 +356,21 @@ function (clicks) {
     if (hits.length !== 1 || !hits[0].value) { return dash_clientside.no_update; }
     const prop = hits[0].prop_id;
     return JSON.parse(prop.slice(0, prop.lastIndexOf("."))).index;
+}
+"""
+
+
+# the page's overlay: the drawn points of the panel whose points or switch changed, or null
+SHOW_OVERLAY = """
+function (allPoints, allOn) {
+    const ctx = dash_clientside.callback_context;
+    const trigger = ctx.triggered_id;
+    if (!trigger) { return dash_clientside.no_update; }
+    const same = (item) => item.id.view === trigger.view && item.id.model === trigger.model;
+    const p = ctx.inputs_list[0].findIndex(same);
+    const o = ctx.inputs_list[1].findIndex(same);
+    if (p < 0 || o < 0) { return dash_clientside.no_update; }
+    return allOn[o] && allPoints[p] ? allPoints[p] : null;
 }
 """
 
@@ -375,7 +403,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.part(MATCH, "gallery"), "children"),
         Output(ids.part(MATCH, "caption"), "children"),
-        Output(SAMPLES_OVERLAY, DATA, allow_duplicate=True),
+        Output(ids.part(MATCH, "points"), DATA),
         Input(ids.part(MATCH, "drawn"), DATA),
         Input(ids.part(MATCH, "cmap"), "value"),
         Input(ids.part(MATCH, "channel"), "value"),
@@ -405,8 +433,16 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             cmap if cmap in COLORMAPS else "gray",
             int((settings or {}).get("size", 64)),
         )
-        overlay = {"model": panel.model, "config": page.model_key, "points": points}
-        return cards, text, overlay if points is not None else None
+        drawn_points = {"model": panel.model, "config": page.model_key, "points": points}
+        return cards, text, drawn_points if points is not None else None
+
+    app.clientside_callback(
+        SHOW_OVERLAY,
+        Output(SAMPLES_OVERLAY, DATA, allow_duplicate=True),
+        Input(ids.part(ALL, "points"), DATA),
+        Input(ids.part(ALL, "overlay"), "value"),
+        prevent_initial_call=True,
+    )
 
     app.clientside_callback(
         FOCUS_CLICK,

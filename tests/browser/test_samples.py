@@ -164,4 +164,10 @@ def test_drawn_samples_show_over_the_pca_plane_and_are_not_data(dash_duo, tmp_pa
     until(dash_duo, lambda: overlay()[2] != traces)
     again = overlay()
     np.testing.assert_allclose(np.column_stack(again[:2]), xy, rtol=1e-5, atol=1e-6)
+
+    # switched off: gone from the plane; on again: back
+    dash_duo.find_element(f"{SA} .samples-overlay-switch input").click()
+    until(dash_duo, lambda: overlay()[0] == [])
+    dash_duo.find_element(f"{SA} .samples-overlay-switch input").click()
+    until(dash_duo, lambda: len(overlay()[0]) == 6)
     assert dash_duo.get_logs() == []

@@ -163,6 +163,7 @@ def test_render_says_what_to_do_when_it_cannot_draw(tmp_path: Path):
 def test_options_have_defaults_and_bounds():
     options = sv.SamplesOptions()
     assert (options.count, options.seed, options.over, options.components) == (12, 0, "all", "auto")
+    assert options.overlay is True
     with pytest.raises(ValueError):
         sv.SamplesOptions(count=49)
     with pytest.raises(ValueError):

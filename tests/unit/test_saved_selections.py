@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +246,22 @@ def test_a_locked_cache_is_reported_not_waited_on_forever(monkeypatch):
     monkeypatch.setattr(saved, "_store", Locked)
     with pytest.raises(storage.CacheUnavailable, match="locked by another process"):
         saved.save("cfg", "b", masked(2))
+
+
+def test_too_many_selections_in_one_file_are_refused():
+    lines = [f"{i},s{i}" for i in range(saved.MAX_IMPORT + 1)]
+    with pytest.raises(ValueError, match=f"at most {saved.MAX_IMPORT} can be imported"):
+        saved.from_csv("cfg", "index,selection\n" + "\n".join(lines), np.arange(N), N)
+    assert saved.names("cfg") == []
+
+
+def test_a_large_selection_round_trips_in_a_few_seconds():
+    n = 200_000
+    big = np.random.default_rng(0).random(n) < 0.5
+    started = time.perf_counter()
+    saved.save("cfg", "half", big)
+    text = saved.to_csv("cfg", np.arange(n), n)
+    imported, problems = saved.from_csv("copy", text, np.arange(n), n)
+    assert time.perf_counter() - started < 5
+    assert problems == [] and imported[0]["count"] == big.sum()
+    np.testing.assert_array_equal(saved.mask("copy", "half", n), big)

@@ -130,9 +130,8 @@ def _save_many(config_key: str, named: list[tuple[str, np.ndarray]], replace: bo
         taken = [name for name, _ in named if name in index]
         if taken and not replace:
             listed = ", ".join(repr(name) for name in taken)
-            raise ValueError(
-                f"a selection named {listed} is already saved: choose another name, or replace it"
-            )
+            what = f"a selection named {listed} is" if len(taken) == 1 else f"{listed} are"
+            raise ValueError(f"{what} already saved: choose another name, or replace it")
         if len(set(index) | {name for name, _ in named}) > MAX_SAVED:
             raise ValueError(f"at most {MAX_SAVED} selections can be saved: delete some first")
         saved = []

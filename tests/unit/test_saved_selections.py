@@ -177,7 +177,7 @@ def test_csv_export_then_import_gives_the_same_selections():
     assert [r["name"] for r in imported] == ["a, with comma", 'say "hi"']
     for name in ("a, with comma", 'say "hi"'):
         np.testing.assert_array_equal(saved.mask("other", name, N), saved.mask("cfg", name, N))
-    with pytest.raises(ValueError, match="already saved"):
+    with pytest.raises(ValueError, match=r"^'a, with comma', 'say \"hi\"' are already saved"):
         saved.from_csv("other", text, source_rows, N)
     imported, _ = saved.from_csv("other", text, source_rows, N, replace=True)
     assert len(imported) == 2 and len(saved.names("other")) == 2

@@ -19,6 +19,7 @@ points that are not data.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -239,7 +240,10 @@ def caption(samples: sampling.Samples, seed: int, words: str) -> str:
 
 
 def clamp(value: Any, low: int, high: int, default: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    """A whole number within [low, high]; `default` for anything else (a forged value too)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    if not math.isfinite(value) or value != int(value):
         return default
     return int(min(max(int(value), low), high))
 

@@ -160,6 +160,13 @@ def test_render_says_what_to_do_when_it_cannot_draw(tmp_path: Path):
     assert cards == [] and points is None and "select at least 4 samples" in text
 
 
+def test_forged_counts_and_seeds_fall_back_to_defaults():
+    assert sv.clamp(float("nan"), 1, 48, 12) == 12 and sv.clamp(float("inf"), 1, 48, 12) == 12
+    assert sv.clamp(True, 1, 48, 12) == 12 and sv.clamp("3", 1, 48, 12) == 12
+    assert sv.clamp(3.0, 1, 48, 12) == 3 and sv.clamp(10**12, 1, 48, 12) == 48
+    assert sv.clamp(2.5, 1, 48, 12) == 12 and sv.clamp(-4, 1, 48, 12) == 1
+
+
 def test_options_have_defaults_and_bounds():
     options = sv.SamplesOptions()
     assert (options.count, options.seed, options.over, options.components) == (12, 0, "all", "auto")

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import dash_bootstrap_components as dbc
 import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from latent_dash import selection_store
 from latent_dash.compute import sampling
@@ -80,11 +80,18 @@ class SamplesOptions(DecodedImageOptions):
         True,
         description="Show the drawn points over the embedding view's PCA plane (not as data).",
     )
-    components: Annotated[int, Field(ge=1, le=MAX_COMPONENTS)] | Literal["auto"] = Field(
+    components: int | Literal["auto"] = Field(
         "auto",
         description=f"Gaussian mixture components, 1 to {MAX_COMPONENTS}; auto: chosen by BIC "
         f"among 1 to {sampling.MAX_COMPONENTS}.",
     )
+
+    @field_validator("components")
+    @classmethod
+    def _components_range(cls, value: int | str) -> int | str:
+        if value != "auto" and not 1 <= value <= MAX_COMPONENTS:
+            raise ValueError(f"give 1 to {MAX_COMPONENTS} components, or auto")
+        return value
 
 
 class ids(PanelIds):

@@ -176,6 +176,8 @@ def test_options_have_defaults_and_bounds():
     with pytest.raises(ValueError):
         sv.SamplesOptions(over="rest")
     assert sv.SamplesOptions(components=3).components == 3
+    with pytest.raises(ValueError, match="1 to 20 components"):
+        sv.SamplesOptions(components=0)
     assert sv.SamplesOptions(channel=1).channel == "1"
 
 

@@ -62,9 +62,10 @@ def stores(config_key: str | None) -> list[dcc.Store]:
       None}}, "1": ...}; their values stay in the server's result cache (compute.cache). Each
       model's panels see only their model's (two models' PCA both make `pca_1`).
     - request-color, request-axes, request-projection: cross-view requests (views/requests.py).
-    - samples-overlay: latent points a samples panel drew, {"model", "config", "points": [[z,
-      ...], ...]}, or None; scatter-like views that can place a latent point show them as
-      marked points that are not data (never selected, never focused).
+    - samples-overlay: the latent points a samples panel drew, {"model", "config", "key"} (the
+      draw's result cache key: compute.sampling.load_samples), or None; scatter-like views that
+      can place a latent point show them as marked points that are not data (never selected,
+      never focused).
     """
     return [
         dcc.Store(id=CONFIG_KEY, data=config_key),

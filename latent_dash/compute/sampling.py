@@ -32,7 +32,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
-from latent_dash.compute.cache import cached_result, content_hash
+from latent_dash.compute.cache import cached_result, content_hash, load
 
 MAX_ROWS = 20_000  # rows a density is fitted to: a seeded random sample above that
 BIC_ROWS = 5_000  # rows the number of components is chosen on (BIC), before the final fit
@@ -338,3 +338,14 @@ def cached_sample_latent(
         table[:, :dims], table[:, dims].astype(np.int64), table[:, dims + 1], table[:, dims + 2]
     )
     return key, samples
+
+
+def load_samples(key: str, dims: int) -> Samples | None:
+    """The samples `cached_sample_latent` stored under `key` for a `dims`-D latent, or None (left
+    the cache, or not such a result). Pages pass the key, not the points: any worker answers."""
+    table = load(str(key))
+    if table is None or table.ndim != 2 or table.shape[1] != dims + 3:
+        return None
+    return Samples(
+        table[:, :dims], table[:, dims].astype(np.int64), table[:, dims + 1], table[:, dims + 2]
+    )

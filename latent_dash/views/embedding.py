@@ -21,9 +21,10 @@ callback's inputs, outputs and `running` outputs, and `set_props` reaches the pa
 concrete ids from the worker. The background callback outputs only the `outcome` store: the
 page's dcc.Loading targets the workspace's children alone, so a pending run blanks nothing.
 
-Over a PCA of all samples, the latent points a samples panel drew (the page's `samples-overlay`
-store) are shown as open diamonds, projected onto the plane: a trace without sample indices, so
-never selected, focused or hover-carded; each new draw replaces them (a clientside patch).
+Over a PCA of all samples, the latent points a samples panel drew (named by their result cache
+key in the page's `samples-overlay` store) are shown as open diamonds, projected onto the
+plane: a trace without sample indices, so never selected, focused or hover-carded; each new
+draw replaces them (a clientside patch).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from pydantic import Field
 from latent_dash import background, jobs, selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import embedding as compute
+from latent_dash.compute import sampling
 from latent_dash.data import Dataset
 from latent_dash.decoding import decode, has_decoder
 from latent_dash.imaging import channel_choices
@@ -273,14 +275,13 @@ def overlay_points(
     text}, or None (another model's or config's points, no PCA of all samples, a bad value)."""
     if not isinstance(overlay, dict) or not on_pca_plane(result):
         return None
+    key = overlay.get("key")
     if overlay.get("model") != model or overlay.get("config") != model_key:
         return None
-    try:
-        points = np.asarray(overlay.get("points") or [], dtype=np.float64)[:OVERLAY_MAX]
-    except (TypeError, ValueError):
+    drawn = sampling.load_samples(key, dataset.dims) if isinstance(key, str) else None
+    if drawn is None:  # left the cache, or a key of something else
         return None
-    if points.ndim != 2 or points.shape[1] != dataset.dims or not np.isfinite(points).all():
-        return None
+    points = drawn.points[:OVERLAY_MAX]
     mean, axes = compute.pca_plane(dataset.latent)
     xy = (points - mean) @ axes.T  # the inverse of mean + [a, b] @ axes, as the plane is drawn
     return {

@@ -12,8 +12,8 @@ well above 1: the decoder extrapolates. A click on the nearest sample makes it t
 The panel keeps what was asked (`drawn`: count, seed, over, and the selection and filter keys
 of that moment), so a colour map or channel change redraws the same points; draws are cached
 (compute.cache), so that redraw costs only the decoding. While "show on the PCA plane" is on,
-the drawn points go to the page's `samples-overlay` store (the last panel drawn or switched
-wins; off clears it): the embedding view shows them over its PCA of all samples as marked
+the draw's result cache key goes to the page's `samples-overlay` store (the last panel drawn or
+switched wins; off clears it): the embedding view shows them over its PCA of all samples as marked
 points that are not data.
 """
 
@@ -157,8 +157,14 @@ def draw_samples(
     components: int | str = "auto",
 ) -> sampling.Samples:
     """`count` new latent points from the density of `rows` (cached), with their nearest."""
-    _key, samples = sampling.cached_sample_latent(dataset.latent, rows, count, seed, components)
-    return samples
+    return draw_cached(dataset, rows, count, seed, components)[1]
+
+
+def draw_cached(
+    dataset: Dataset, rows: np.ndarray | None, count: int, seed: int, components: int | str
+) -> tuple[str, sampling.Samples]:
+    """(result cache key, samples): the key names the draw for other views of the page."""
+    return sampling.cached_sample_latent(dataset.latent, rows, count, seed, components)
 
 
 def sample_card(
@@ -265,7 +271,7 @@ def render(
     cmap: str,
     size: int,
 ) -> tuple[list, str, list | None]:
-    """(gallery cards, caption, drawn latent points as lists) for what `drawn` asked."""
+    """(gallery cards, caption, the draw's result cache key or None) for what `drawn` asked."""
     count = clamp(drawn.get("count"), 1, MAX_COUNT, 12)
     seed = clamp(drawn.get("seed"), 0, 2**32 - 1, 0)
     components = drawn.get("components", "auto")
@@ -273,14 +279,14 @@ def render(
     if problem:
         return [], problem, None
     try:
-        samples = draw_samples(dataset, rows, count, seed, components)
+        key, samples = draw_cached(dataset, rows, count, seed, components)
     except ValueError as exc:  # too few samples to fit, NaN latents: the message says what to do
         return [], f"Cannot draw: {exc}.", None
     try:
         cards = gallery(dataset, panel, samples, channel, cmap, size)
     except Exception as exc:  # a user's decoder failing on some latent values
         return [], f"Decoding failed: {type(exc).__name__}: {exc}", None
-    return cards, caption(samples, seed, words), samples.points.tolist()
+    return cards, caption(samples, seed, words), key
 
 
 # --- layout and callbacks ---------------------------------------------------------------------
@@ -434,7 +440,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         selected = selection_store.get(drawn.get("selection"), n)
         shown = selection_store.get(drawn.get("filter"), n)
         panel = Panel(str(drawn_id["view"]), int(drawn_id["model"]))
-        cards, text, points = render(
+        cards, text, key = render(
             dataset,
             panel,
             drawn,
@@ -444,8 +450,8 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             cmap if cmap in COLORMAPS else "gray",
             int((settings or {}).get("size", 64)),
         )
-        drawn_points = {"model": panel.model, "config": page.model_key, "points": points}
-        return cards, text, drawn_points if points is not None else None
+        drawn_points = {"model": panel.model, "config": page.model_key, "key": key}
+        return cards, text, drawn_points if key is not None else None
 
     app.clientside_callback(
         SHOW_OVERLAY,

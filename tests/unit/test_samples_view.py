@@ -133,13 +133,13 @@ def test_a_copy_of_a_sample_has_novelty_0_and_its_card_says_so(tmp_path: Path):
     assert children(nearest_figure)[0].src.startswith("data:image/png;base64,")  # real image
 
 
-def test_render_gives_the_decoded_gallery_and_the_overlay_points(tmp_path: Path):
+def test_render_gives_the_decoded_gallery_and_the_key_of_the_draw(tmp_path: Path):
     Z, _ = two_blobs(80)
     _, dataset = open_config(blobs_config(tmp_path, Z, images=False))
     asked = {"count": 5, "seed": 3, "over": "all"}
-    cards, caption, points = sv.render(dataset, PANEL, asked, None, None, "0", "gray", 64)
-    drawn = sv.draw_samples(dataset, None, 5, 3)
-    assert len(cards) == 5 and np.allclose(points, drawn.points)
+    cards, caption, key = sv.render(dataset, PANEL, asked, None, None, "0", "gray", 64)
+    drawn_key, drawn = sv.draw_cached(dataset, None, 5, 3, "auto")
+    assert len(cards) == 5 and key == drawn_key
     expected = decoded_uris(dataset, decode(dataset, drawn.points), "0", "gray", 64)
     assert [children(children(c)[0])[0].src for c in cards] == expected
     rows = [card.__dict__["data-nearest"] for card in cards]
@@ -152,12 +152,12 @@ def test_render_says_what_to_do_when_it_cannot_draw(tmp_path: Path):
     Z, _ = two_blobs(40)
     _, dataset = open_config(blobs_config(tmp_path, Z))
     asked = {"count": 4, "seed": 0, "over": "selection"}
-    cards, text, points = sv.render(dataset, PANEL, asked, None, None, "0", "gray", 64)
-    assert cards == [] and points is None and "select samples" in text
+    cards, text, key = sv.render(dataset, PANEL, asked, None, None, "0", "gray", 64)
+    assert cards == [] and key is None and "select samples" in text
     two = np.zeros(40, dtype=bool)
     two[[3, 4]] = True  # 2 samples cannot define a 3-D density
-    cards, text, points = sv.render(dataset, PANEL, asked, two, None, "0", "gray", 64)
-    assert cards == [] and points is None and "select at least 4 samples" in text
+    cards, text, key = sv.render(dataset, PANEL, asked, two, None, "0", "gray", 64)
+    assert cards == [] and key is None and "select at least 4 samples" in text
 
 
 def test_forged_counts_and_seeds_fall_back_to_defaults():
@@ -193,27 +193,45 @@ def test_drawn_points_land_on_the_pca_plane_where_the_embedding_draws_samples(tm
     _, dataset = open_config(config)
     key, coords = compute.embed(dataset.latent, "pca", {})
     result = embedding.result_of(dataset, "pca", {}, key, None, None)
-    overlay = {"model": 0, "config": "blobs", "points": dataset.latent[[4, 9]].tolist()}
+    drawn_key, drawn = sv.draw_cached(dataset, None, 5, 7, "auto")
+    overlay = {"model": 0, "config": "blobs", "key": drawn_key}
     placed = embedding.overlay_points(dataset, result, overlay, 0, "blobs")
-    # a copy of a sample lands on that sample's point of the drawn PCA
-    np.testing.assert_allclose(placed["x"], coords[[4, 9], 0], atol=1e-4)
-    np.testing.assert_allclose(placed["y"], coords[[4, 9], 1], atol=1e-4)
+    mean, axes = compute.pca_plane(dataset.latent)
+    np.testing.assert_allclose(
+        np.column_stack([placed["x"], placed["y"]]), (drawn.points - mean) @ axes.T
+    )
+    # the plane is the drawn PCA's: a sample's own latent lands on that sample's point
+    np.testing.assert_allclose((dataset.latent[[4, 9]] - mean) @ axes.T, coords[[4, 9]], atol=1e-4)
     figure = embedding.figure_of(dataset, result, None, overlay=placed)
     last = figure.data[-1]
     assert last.meta == "samples" and last.customdata is None  # not data: never selected
-    assert len(last.x) == 2 and last.showlegend
-    # another model's or config's points, a PCA of a subset, a forged value: nothing shown
+    assert len(last.x) == 5 and last.showlegend
+    # another model's or config's points, a PCA of a subset, a key of something else: nothing
     assert embedding.overlay_points(dataset, result, overlay, 1, "blobs") is None
     assert embedding.overlay_points(dataset, result, overlay, 0, "other") is None
     subset = embedding.result_of(dataset, "pca", {}, key, np.arange(10), None)
     assert embedding.overlay_points(dataset, subset, overlay, 0, "blobs") is None
-    forged = {"model": 0, "config": "blobs", "points": [["a", 1, 2]]}
-    assert embedding.overlay_points(dataset, result, forged, 0, "blobs") is None
-    wrong_dims = {"model": 0, "config": "blobs", "points": [[1.0, 2.0]]}
-    assert embedding.overlay_points(dataset, result, wrong_dims, 0, "blobs") is None
+    for forged in [key, "abc", 5, ["a"], None]:  # the PCA's own key holds (N, 2): not a draw
+        value = {"model": 0, "config": "blobs", "key": forged}
+        assert embedding.overlay_points(dataset, result, value, 0, "blobs") is None
     # without drawn samples the PCA figure still ends with their (empty) trace, to patch
     empty = embedding.figure_of(dataset, result, None).data[-1]
     assert empty.meta == "samples" and len(empty.x) == 0 and not empty.showlegend
+
+
+def test_a_draw_is_found_again_by_its_key(tmp_path: Path):
+    Z, _ = two_blobs(50)
+    _, dataset = open_config(blobs_config(tmp_path, Z))
+    key, drawn = sv.draw_cached(dataset, np.arange(0, 50, 2), 4, 1, "auto")
+    again = sampling.load_samples(key, dataset.dims)
+    for a, b in zip(again, drawn, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert sampling.load_samples(key, dataset.dims + 1) is None
+    assert sampling.load_samples("no-such-key", dataset.dims) is None
+    asked = {"count": 4, "seed": 1, "over": "selection"}
+    chosen = np.zeros(50, dtype=bool)
+    chosen[::2] = True
+    assert sv.render(dataset, PANEL, asked, chosen, None, "0", "gray", 64)[2] == key
 
 
 def test_without_a_decoder_the_panel_says_how_to_add_one(tmp_path: Path):

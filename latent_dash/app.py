@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -45,6 +45,8 @@ from latent_dash.page import (
 )
 from latent_dash.routes import register_routes
 from latent_dash.security_headers import register_security_headers
+from latent_dash.selection import encode
+from latent_dash.ui import link_state
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_comparison, build_grid
 from latent_dash.ui.messages import cache_panel, error_panel, no_config_panel, warning_panel
@@ -83,13 +85,14 @@ def failed(path: Path, error: ConfigError) -> tuple[list, str, None]:
     return [error_panel(error, title, path.parent)], line, None
 
 
-def render_config(path: Path) -> tuple[list, str, int | None]:
-    """The workspace (messages and view grid), header summary and N for one config.
+def render_config(path: Path, changed: dict | None = None) -> tuple[list, str, int | None]:
+    """The workspace (messages and view grid), header summary and N for one config; `changed`:
+    panels' options a link changed ("view@model" -> {option: value}).
 
     Never raises: a config's problems, and any unexpected failure while reading its data or
     drawing its views, become a message in the page (the details go to the terminal)."""
     try:
-        return (render_comparison if is_compare(path) else render_plain)(path)
+        return (render_comparison if is_compare(path) else render_plain)(path, changed)
     except Exception as exc:  # a bug or a file nobody foresaw: a message, never a blank page
         log.exception("config %s cannot be shown", path)
         problem = Problem(
@@ -112,7 +115,7 @@ def unknown_config(asked: str, menu: dict[str, Path]) -> list:
     return [error_panel(ConfigError([problem]), f"Config {asked!r}", Path("."))]
 
 
-def render_plain(path: Path) -> tuple[list, str, int | None]:
+def render_plain(path: Path, changed: dict | None = None) -> tuple[list, str, int | None]:
     try:
         loaded, dataset = open_config(path)
     except ConfigError as error:
@@ -126,12 +129,12 @@ def render_plain(path: Path) -> tuple[list, str, int | None]:
         cache_panel(storage.health()),
         html.P(description, className="config-description text-muted") if description else None,
         warning_panel(dataset.warnings, path.parent),
-        build_grid(loaded.layout, loaded.views, dataset),
+        build_grid(loaded.layout, loaded.views, dataset, changed=changed),
     ]
     return [w for w in workspace if w is not None], summary(dataset), dataset.n
 
 
-def render_comparison(path: Path) -> tuple[list, str, int | None]:
+def render_comparison(path: Path, changed: dict | None = None) -> tuple[list, str, int | None]:
     """A comparison page: each model's views side by side, the metrics under them."""
     try:
         loaded, datasets = open_compare(path)
@@ -147,7 +150,7 @@ def render_comparison(path: Path) -> tuple[list, str, int | None]:
         cache_panel(storage.health()),
         html.P(description, className="config-description text-muted") if description else None,
         warning_panel(warnings, path.parent),
-        build_comparison(loaded, datasets, titles),
+        build_comparison(loaded, datasets, titles, changed),
     ]
     line = f"comparing {len(datasets)} models of {datasets[0].n:,} samples: " + " · ".join(
         f"{d.name} ({d.dims} dims)" for d in datasets
@@ -299,6 +302,7 @@ def create_app(
         Output(FOCUS, DATA),
         Output(FILTER, DATA),
         Output(DERIVED, DATA),
+        Output(link_state.LINK_BASE, DATA),
         Input("url", "search"),
         Input("config-menu", "value"),
         State(DATASET_SIZE, DATA),
@@ -309,12 +313,14 @@ def create_app(
         State(DERIVED, DATA),
     )
     def show_config(search: str | None, chosen: str | None, size: int | None, *shared):
-        """Render the config the address bar names on load, or the one chosen in the menu.
+        """Render the config the address bar names on load (and on back / forward), with the
+        state the address carries (ui/link_state.py), or the one chosen in the menu.
 
         The shared stores are emptied, but only those that hold something: writing an empty
         store again would make every view that listens to it redraw for nothing. A config of
-        the same number of samples keeps the selection and the focus: models of the same
-        samples are compared by switching between them (row i is sample i in each).
+        the same number of samples chosen in the menu keeps the selection and the focus:
+        models of the same samples are compared by switching between them (row i is sample i
+        in each).
 
         The menu is rescanned first (a config added since the server started is found), and
         an address naming no config says so instead of showing another one.
@@ -330,7 +336,7 @@ def create_app(
         elif asked is not None:
             key = asked if asked in keys else None
         if key is None and asked is None:
-            empty = [None, None, None, None, {}]
+            empty = [None, None, None, None, {}, None]
             return no_config_panel(user.name), "", None, None, None, options, no_update, *empty
         if key is None:
             log.error("?config=%s names no config of the menu (%s)", asked, ", ".join(keys))
@@ -338,24 +344,43 @@ def create_app(
             workspace, n = unknown_config(str(asked), visible), None
             line = f"unknown config {asked!r}"
             search_out = no_update  # the address keeps what was asked
-        else:
-            workspace, line, n = render_config(menu[key])
-            new_search = "?" + urlencode({"config": key})
-            search_out = new_search if new_search != search else no_update
+        from_link = ctx.triggered_id != "config-menu" and key == asked
+        state = link_state.parse(search) if from_link else link_state.LinkState()
+        base = None
+        if key is not None:
+            workspace, line, n = render_config(menu[key], state.panels)
+            dataset = Page(menu, key, model=0).dataset if n is not None else None
+            base = link_state.link_base(workspace, dataset, state.panels)
         empty = (None, None, None, None, {})
         resets = [
             e if value not in (None, {}) else no_update
             for value, e in zip(shared, empty, strict=True)
         ]
-        if n is not None and n == size:
+        if n is not None and n == size and not from_link:
             resets[:3] = [no_update] * 3  # selection mask, selection and focus carry over
-        return workspace, line, key, n, key, options, search_out, *resets
+        if n is not None and from_link:  # the address's selection and focus, or none
+            selection, problem = link_state.restored_selection(state, n)
+            mask = selection_store.get(selection["key"], n) if selection else None
+            focus = None if state.focus is None else dataset.position_of(state.focus)
+            wanted = (None if mask is None else encode(mask) | {"source": "link"}, selection, focus)
+            for i, value in enumerate(wanted):
+                resets[i] = value if value != shared[i] else no_update
+            if problem:
+                workspace = [link_state.problem_panel(problem), *workspace]
+                state.selection = None
+        if key is not None:
+            new_search = link_state.address(key, state)
+            kept = link_state.parse(new_search)
+            same = link_state.parse(search) == kept and f"config={key}" in (search or "")
+            search_out = no_update if same else new_search
+        return workspace, line, key, n, key, options, search_out, *resets, base
 
     register_authentication(app, auth)  # first: who asks, then what they may see
     register_access(app, menu)
     register_security_headers(app.server, embeddable=embeddable)
     _log_access(menu, auth)
     selection_bar_callbacks(app, menu)
+    link_state.register_callbacks(app)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)
     register_hardening(app)

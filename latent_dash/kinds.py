@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 COLUMN_REF = "column"
 LATENT = "latent"
@@ -71,6 +71,9 @@ class View:
     label: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     Options: ClassVar[type[ViewOptions]] = ViewOptions
+    # options a user changes in the panel whose values a link carries (ui/link_state.py):
+    # (option name, the control's id pattern over ALL panels, the property holding the value)
+    linked: ClassVar[tuple[tuple[str, dict[str, Any], str], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -84,6 +87,32 @@ class View:
         _REGISTRY[cls.kind] = cls
         for name in (cls.kind, cls.label, *cls.aliases):
             _LOOKUP[_norm(name)] = cls.kind
+
+    @classmethod
+    def with_changes(
+        cls, options: ViewOptions, changed: dict[str, Any] | None, columns: set[str]
+    ) -> tuple[ViewOptions, list[str]]:
+        """The options with a link's changes to linked options applied, and the names of
+        those that could not be (not linked, a column not in `columns`, a refused value)."""
+        if not changed:
+            return options, []
+        allowed = {name for name, _, _ in cls.linked}
+        checked = column_fields(type(options))
+        kept, dropped = {}, []
+        for name, value in changed.items():
+            values = value if isinstance(value, list) else [value]
+            unknown = name in checked and any(v is not None and v not in columns for v in values)
+            if name not in allowed or unknown:
+                dropped.append(name)
+            else:
+                kept[name] = value
+        try:
+            merged = type(options).model_validate(
+                {**options.model_dump(exclude_unset=True), **kept}
+            )
+        except ValidationError:
+            return options, sorted(changed)
+        return merged, dropped
 
     @staticmethod
     def layout(panel: Any, options: Any, dataset: Any) -> Any:

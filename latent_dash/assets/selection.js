@@ -194,6 +194,23 @@
     return canvas;
   }
 
+  /* The highlight of one graph, once plotly has drawn it (a graph that just appeared may not
+   * be plotted yet: asked again a frame later, for at most about ten seconds). */
+  function highlightWhenPlotted(domId, tries) {
+    const root = document.getElementById(domId);
+    const gd = root && (root.classList.contains("js-plotly-plot") ? root : root.querySelector(".js-plotly-plot"));
+    if (!gd || !gd._fullLayout || !gd.on) {
+      if (tries < 600) window.requestAnimationFrame(() => highlightWhenPlotted(domId, tries + 1));
+      return;
+    }
+    // plotly's own outline of a box or lasso: stale once the selection changed, and a drag
+    // starting inside it would move it instead of selecting (clearing it costs < 1 ms)
+    if (gd.layout && gd.layout.selections && gd.layout.selections.length && window.Plotly) {
+      window.Plotly.relayout(gd, { selections: [] });
+    }
+    scheduleOverlay(gd);
+  }
+
   /* Data -> pixel (from the plot area's corner) along an axis: plotly's linear map when the
    * axis is linear (one multiply-add a point), else its own conversion. */
   function pixelOf(axis) {
@@ -374,19 +391,12 @@
     /* The selection and focus shown in scatter-like graphs: a highlight canvas over each plot
      * (scheduleOverlay), one redraw per frame, never a plotly redraw. */
     highlightScatter: function (maskValue, focus, n, graphIds) {
-      shown.mask = decode(maskValue, n);
+      shown.mask = n ? decode(maskValue, n) : null;
       shown.focus = focus === undefined ? null : focus;
       (graphIds || []).forEach(function (id) {
-        const root = document.getElementById(stringifyId(id));
-        const gd = root && (root.classList.contains("js-plotly-plot") ? root : root.querySelector(".js-plotly-plot"));
-        if (!gd) return;
-        // plotly's own outline of a box or lasso: stale once the selection changed, and a drag
-        // starting inside it would move it instead of selecting (clearing it costs < 1 ms)
-        if (gd.layout && gd.layout.selections && gd.layout.selections.length && window.Plotly) {
-          window.Plotly.relayout(gd, { selections: [] });
-        }
-        scheduleOverlay(gd);
+        highlightWhenPlotted(stringifyId(id), 0);
       });
+      return window.dash_clientside.no_update;
     },
 
     /* Redraw a graph's highlight after its points moved (the dynamic projection's frames). */
@@ -397,6 +407,11 @@
     /* The selection and focus shown in a scatterplot matrix, as Patch updates of its
      * selectedpoints (its cells share one WebGL trace; scatter-like views use overlays). */
     highlightSplom: function (maskValue, focus, n, figures) {
+      const triggered = (window.dash_clientside.callback_context || {}).triggered || [];
+      const initial = !triggered.length || triggered[0].prop_id === ".";
+      if (initial && !maskValue && (focus === null || focus === undefined)) {
+        return window.dash_clientside.no_update; // a graph appeared with nothing to show
+      }
       const mask = decode(maskValue, n);
       return figures.map(function (figure) {
         const patch = new window.dash_clientside.Patch();

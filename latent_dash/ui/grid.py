@@ -9,18 +9,25 @@ from dash import html
 
 from latent_dash.config import LoadedCompare, ViewSpec
 from latent_dash.data import Dataset
+from latent_dash.page import Panel
 from latent_dash.views import comparison, render_panel
 
 
 def build_grid(
-    layout: Any, views: tuple[ViewSpec, ...], dataset: Dataset, model: int = 0
+    layout: Any,
+    views: tuple[ViewSpec, ...],
+    dataset: Dataset,
+    model: int = 0,
+    changed: dict[str, dict] | None = None,
 ) -> html.Div:
-    """Rows place their children side by side in equal columns; columns stack them."""
+    """Rows place their children side by side in equal columns; columns stack them.
+    `changed`: options a link changed, by panel source ("view@model")."""
     specs = {spec.id: spec for spec in views}
 
     def node(item: Any) -> Any:
         if isinstance(item, str):
-            return render_panel(specs[item], dataset, model)
+            source = Panel(item, model).source
+            return render_panel(specs[item], dataset, model, (changed or {}).get(source))
         ((direction, children),) = item.items()
         if direction == "row":
             return dbc.Row(
@@ -33,7 +40,10 @@ def build_grid(
 
 
 def build_comparison(
-    loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str]
+    loaded: LoadedCompare,
+    datasets: tuple[Dataset, ...],
+    titles: list[str],
+    changed: dict[str, dict] | None = None,
 ) -> html.Div:
     """A column of the same views per model, side by side, and the metrics panel under them.
 
@@ -50,7 +60,7 @@ def build_comparison(
                         f"{dataset.n:,} samples × {dataset.dims} latent dims",
                         className="text-muted small mb-1",
                     ),
-                    build_grid(loaded.layout, loaded.views, dataset, number),
+                    build_grid(loaded.layout, loaded.views, dataset, number, changed),
                 ],
                 xs=12,
                 lg=True,

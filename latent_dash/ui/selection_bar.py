@@ -31,6 +31,7 @@ from latent_dash.page import (
     Page,
 )
 from latent_dash.selection import decode
+from latent_dash.ui.link_state import copy_link
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
 
@@ -81,6 +82,7 @@ def selection_bar() -> html.Div:
                 className="ms-1",
                 disabled=True,
             ),
+            copy_link(),
             dcc.Download(id="export-csv-download"),
             dcc.Download(id="export-npy-download"),
         ],

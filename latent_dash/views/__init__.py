@@ -12,7 +12,7 @@ import pkgutil
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
-from dash import Dash
+from dash import Dash, html
 
 from latent_dash.config import ViewSpec
 from latent_dash.data import Dataset
@@ -29,10 +29,18 @@ def register_all(app: Dash, menu: dict[str, Path]) -> None:
         view.register_callbacks(app, menu)
 
 
-def render_panel(spec: ViewSpec, dataset: Dataset, model: int = 0) -> dbc.Card:
-    """The framed panel of one view: a title bar and the kind's own content."""
+def render_panel(
+    spec: ViewSpec, dataset: Dataset, model: int = 0, changed: dict | None = None
+) -> dbc.Card:
+    """The framed panel of one view: a title bar and the kind's own content; `changed`: the
+    options a link changed (View.linked), applied when they fit the dataset."""
     view = registry()[spec.kind]
-    body = view.layout(Panel(spec.id, model), spec.options, dataset)
+    panel = Panel(spec.id, model)
+    options, dropped = view.with_changes(spec.options, changed, {c.name for c in dataset.columns})
+    body = view.layout(panel, options, dataset)
+    if dropped:
+        note = f"The link's {', '.join(dropped)} no longer fit this config: left as configured."
+        body = html.Div([html.Div(note, className="link-note text-warning small"), body])
     return dbc.Card(
         [
             dbc.CardHeader(spec.options.title or view.label, className="view-title"),

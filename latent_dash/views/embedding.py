@@ -726,5 +726,6 @@ class Embedding(View):
     label = "Embedding"
     aliases = ("DimReduction", "Dimension Reduction")
     Options = EmbeddingOptions
+    linked = (("method", ids.part(ALL, "method"), "value"), ("color", ids.color(ALL), "value"))
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

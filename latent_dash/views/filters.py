@@ -21,6 +21,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
 from latent_dash import selection_store
 from latent_dash.data import Dataset
@@ -48,6 +49,11 @@ class FiltersOptions(ViewOptions):
 
     columns: list[str] | None = numeric_option(
         "Numeric columns with a range slider (default: the params, else the first 3 latent dims)."
+    )
+    ranges: dict[str, tuple[float | None, float | None]] | None = Field(
+        None,
+        description="Ranges the sliders start at, {column: [low, high]} (null: open on that"
+        " side; default: every slider at full width, nothing hidden).",
     )
 
 
@@ -296,11 +302,11 @@ def layout(panel: Panel, options: FiltersOptions, dataset: Dataset) -> html.Div:
                 className="filters-count text-muted",
             ),
             html.Div(
-                slider_blocks(panel, dataset, columns),
+                slider_blocks(panel, dataset, columns, initial_values(dataset, options.ranges)),
                 id=ids.part(panel, "sliders"),
                 className="filters-sliders",
             ),
-            dcc.Store(id=ids.part(panel, "ranges"), data={}),
+            dcc.Store(id=ids.part(panel, "ranges"), data=dict(options.ranges or {})),
         ],
         className="view-body filters-body",
     )
@@ -390,13 +396,18 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         State(FILTER, DATA),
         State(CONFIG_KEY, DATA),
         State(DERIVED, DATA),
-        prevent_initial_call=True,
+        prevent_initial_call="initial_duplicate",  # ranges a config or a link starts with
     )
     def apply(all_ranges: list, current: dict | None, config_key: str, derived):
-        """Every panel's ranges together -> the page's filter (None when nothing is filtered)."""
-        page = Page(menu, config_key, derived)
-        dataset = page.dataset
-        value = filter_value(page_mask(dataset, all_ranges))
+        """Every panel's ranges together -> the page's filter (None when nothing is filtered);
+        each panel's ranges over its own model's columns (models have the same samples)."""
+        masks = []
+        for item, ranges in zip(ctx.inputs_list[0], all_ranges, strict=True):
+            page = Page(menu, config_key, derived, model=panel_of(item["id"]).model)
+            mask = page_mask(page.dataset, [ranges])
+            if mask is not None:
+                masks.append(mask)
+        value = filter_value(np.logical_and.reduce(masks) if masks else None)
         if value == current:
             raise PreventUpdate
         return value
@@ -428,6 +439,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     )
 
 
+def initial_values(dataset: Dataset, ranges: dict | None) -> dict[str, list[float]]:
+    """Slider values of configured ranges: an open side (None) is the column's bound."""
+    values = {}
+    for column, (lo, hi) in (ranges or {}).items():
+        numeric = {c.name for c in dataset.columns if c.numeric}
+        bounds = slider_bounds(numeric_values(dataset, column)) if column in numeric else None
+        if bounds is not None:
+            values[column] = [bounds[0] if lo is None else lo, bounds[1] if hi is None else hi]
+    return values
+
+
 def _as_ranges(value: dict | None) -> dict[str, Range]:
     """A ranges store's value with tuples (JSON gives lists), for comparison."""
     return {k: tuple(v) for k, v in (value or {}).items()}
@@ -438,5 +460,9 @@ class Filters(View):
     label = "Filters"
     aliases = ("Filtering", "filter")
     Options = FiltersOptions
+    linked = (
+        ("columns", ids.columns(ALL), "value"),
+        ("ranges", ids.part(ALL, "ranges"), "data"),
+    )
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

@@ -46,6 +46,8 @@ def register_linking(app: Dash, graph_id: dict[str, Any], highlight: str = "over
         State(DATASET_SIZE, DATA),
         prevent_initial_call=True,
     )
+    # both also run when a graph appears: a page opened from a link, or a config switch that
+    # kept the selection, shows it at once
     if highlight == "splom":
         app.clientside_callback(
             ClientsideFunction("latent_dash", "highlightSplom"),
@@ -54,16 +56,16 @@ def register_linking(app: Dash, graph_id: dict[str, Any], highlight: str = "over
             Input(FOCUS, DATA),
             State(DATASET_SIZE, DATA),
             State(graph_id, "figure"),
-            prevent_initial_call=True,
+            prevent_initial_call="initial_duplicate",
         )
     else:
         app.clientside_callback(
             ClientsideFunction("latent_dash", "highlightScatter"),
+            Output(graph_id, "className"),  # never changed: an output makes it run initially
             Input(SELECTION_MASK, DATA),
             Input(FOCUS, DATA),
             State(DATASET_SIZE, DATA),
             State(graph_id, "id"),
-            prevent_initial_call=True,
         )
     app.clientside_callback(
         ClientsideFunction("latent_dash", "focusFromClick"),

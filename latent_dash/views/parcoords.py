@@ -533,5 +533,9 @@ class Parcoords(View):
     label = "Parallel coordinates"
     aliases = ("Parallel Coordinate", "parallel")
     Options = ParcoordsOptions
+    linked = (
+        ("dims", ids.picker(ALL, "dims", "all"), "value"),
+        ("color", ids.picker(ALL, "color", "numeric"), "value"),
+    )
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

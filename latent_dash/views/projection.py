@@ -456,5 +456,6 @@ class Projection(View):
     label = "Dynamic projection"
     aliases = ("DynamicProjection",)
     Options = ProjectionOptions
+    linked = (("color", ids.color(ALL), "value"),)
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

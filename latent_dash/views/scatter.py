@@ -158,5 +158,6 @@ class Scatter(View):
     label = "Scatter plot"
     aliases = ("Scatter Plot", "scatterplot")
     Options = ScatterOptions
+    linked = tuple((axis, ids.control(ALL, axis), "value") for axis in ("x", "y", "color"))
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

@@ -214,5 +214,6 @@ class Splom(View):
     label = "Scatterplot matrix"
     aliases = ("Scatterplot Matrix", "scatter matrix")
     Options = SplomOptions
+    linked = tuple((name, ids.control(ALL, name), "value") for name in ("dims", "color"))
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

@@ -480,5 +480,12 @@ class Samples(View):
     label = "Samples"
     aliases = ("Sampling", "Generate", "Latent Sampling", "sample")
     Options = SamplesOptions
+    # a link carries what to draw (the gallery itself is drawn on Draw)
+    linked = (
+        ("count", ids.part(ALL, "count"), "value"),
+        ("seed", ids.part(ALL, "seed"), "value"),
+        ("over", ids.part(ALL, "over"), "value"),
+        ("overlay", ids.part(ALL, "overlay"), "value"),
+    )
     layout = staticmethod(layout)
     register_callbacks = staticmethod(register_callbacks)

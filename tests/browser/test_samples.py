@@ -171,3 +171,37 @@ def test_drawn_samples_show_over_the_pca_plane_and_are_not_data(dash_duo, tmp_pa
     dash_duo.find_element(f"{SA} .samples-overlay-switch input").click()
     until(dash_duo, lambda: len(overlay()[0]) == 6)
     assert dash_duo.get_logs() == []
+
+
+def test_a_link_carries_what_to_draw(dash_duo, config: Path):
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    def panels() -> dict:
+        query = parse_qs(urlparse(dash_duo.driver.current_url).query)
+        return json.loads(query["panels"][0]) if "panels" in query else {}
+
+    serve(dash_duo, create_app(config))
+    count = dash_duo.wait_for_element(f"{SA} .samples-count")
+    count.send_keys(Keys.CONTROL, "a")
+    count.send_keys("3", Keys.TAB)
+    [option] = [
+        e for e in dash_duo.find_elements(f"{SA} .form-check-label") if e.text == "selection"
+    ]
+    option.click()
+    until(dash_duo, lambda: panels() == {"samples@0": {"count": 3, "over": "selection"}})
+    link = dash_duo.driver.current_url
+
+    dash_duo.driver.get(link.split("?")[0])  # a plain address: the config's options
+    until(
+        dash_duo,
+        lambda: dash_duo.find_element(f"{SA} .samples-count").get_attribute("value") == "6",
+    )
+    dash_duo.driver.get(link)  # the link: the panel as it was left
+    until(
+        dash_duo,
+        lambda: dash_duo.find_element(f"{SA} .samples-count").get_attribute("value") == "3",
+    )
+    dash_duo.find_element(f"{SA} .samples-draw").click()  # from the selection: there is none
+    dash_duo.wait_for_contains_text(f"{SA} .samples-caption", "Nothing is selected")
+    assert dash_duo.get_logs() == []

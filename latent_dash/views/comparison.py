@@ -10,6 +10,9 @@ cached on disk (a second visit answers at once):
 - which dims of A carry what dims of B? canonical correlations and the dim-to-dim matching;
 - what does each encode? cross-validated R^2 of each parameter from each latent, side by side;
 - how well does each reconstruct? the per-sample error distributions, when a column holds them;
+- is one space more interpretable? MIG and DCI disentanglement and completeness of each latent
+  against the targets the models share (compute.disentanglement, the numbers a correlation
+  panel shows; cached, and filled by `latent-dash precompute`);
 and a summary table of the headline figures, the better model of each row in bold.
 """
 
@@ -28,6 +31,7 @@ from plotly.subplots import make_subplots
 from latent_dash import selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import comparison as metrics
+from latent_dash.compute import disentanglement as dz
 from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
 from latent_dash.data import Dataset, open_compare
 from latent_dash.errors import ConfigError
@@ -44,7 +48,7 @@ from latent_dash.page import (
     PanelIds,
     new_selection,
 )
-from latent_dash.views.common import labelled
+from latent_dash.views.common import labelled, numeric_matrix
 from latent_dash.views.requests import color_request
 
 KIND = "comparison"
@@ -64,6 +68,43 @@ def error_column(loaded: LoadedCompare, dataset: Dataset) -> str | None:
     if loaded.config.comparison.error:
         return loaded.config.comparison.error
     return next((c.name for c in dataset.columns if c.numeric and "error" in c.name.lower()), None)
+
+
+def shared_targets(a: Dataset, b: Dataset) -> list[str]:
+    """The factors both models are scored against: A's parameters and numeric metadata columns
+    that B has with the same values (the samples' own properties; a per-model output such as
+    a reconstruction error differs between the models and is left out)."""
+    numeric_b = {c.name for c in b.columns if c.numeric and c.source in ("param", "metadata")}
+    names = [
+        c.name
+        for c in a.columns
+        if c.numeric and c.source in ("param", "metadata") and c.name in numeric_b
+    ]
+    if not names:
+        return []
+    values_a, values_b = numeric_matrix(a, names), numeric_matrix(b, names)
+    return [
+        name
+        for j, name in enumerate(names)
+        if np.array_equal(values_a[:, j], values_b[:, j], equal_nan=True)
+    ]
+
+
+def disentanglement_scores(a: Dataset, b: Dataset) -> list[dz.Summary] | None:
+    """Each model's disentanglement summary against the shared targets (cached; None when
+    the models share no numeric target)."""
+    names = shared_targets(a, b)
+    if not names:
+        return None
+    factors = numeric_matrix(a, names)  # the same values in both models
+    return [dz.cached_summary(d.latent, factors, names)[1] for d in (a, b)]
+
+
+DISENTANGLEMENT_ROWS = (  # label, score of a Summary; higher is better for each
+    ("MIG (mutual information gap)", lambda s: s.mig.score),
+    ("DCI disentanglement", lambda s: s.dci.disentanglement_score),
+    ("DCI completeness", lambda s: s.dci.completeness_score),
+)
 
 
 def panel(loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str]) -> dbc.Card:
@@ -334,6 +375,10 @@ def compare(
     if any(e is not None for e in errors):
         medians = [float(np.median(e)) if e is not None else np.nan for e in errors]
         rows.append(("median reconstruction error", medians, False))
+    summaries = disentanglement_scores(a, b)
+    if summaries is not None:
+        for label, score in DISENTANGLEMENT_ROWS:
+            rows.append((label, [float(score(s)) for s in summaries], True))
     shared = [
         (f"mean k-NN overlap of A and B (k={k})", float(overlaps.mean())),
         ("mean canonical correlation", float(np.mean(correlations))),

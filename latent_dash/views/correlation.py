@@ -454,8 +454,8 @@ def summary_status(result: dict) -> str:
         else ""
     )
     return (
-        f"Disentanglement of this model against the {len(result['targets'])} targets, over all "
-        f"{n:,} samples{capped}, whatever the selection or filter.{took}"
+        f"Against the {len(result['targets'])} targets, over all {n:,} samples{capped},"
+        f" whatever the selection or filter.{took}"
     )
 
 
@@ -473,6 +473,11 @@ def summary_work(menu: dict[str, Path]):
     return work_of
 
 
+def _run_class(result: dict | None) -> str:
+    """Run is offered while there is no summary (after a Cancel or a failure)."""
+    return "correlation-run me-1" + (" d-none" if result else "")
+
+
 def summary_block(panel: Panel, result: dict | None) -> html.Div:
     """The summary's part of the panel: title, Run / Cancel, status, the numbers, its stores."""
     return html.Div(
@@ -482,7 +487,7 @@ def summary_block(panel: Panel, result: dict | None) -> html.Div:
                     html.Span("Disentanglement of the model", className="fw-semibold me-2"),
                     dbc.Button(
                         "Run", id=ids.part(panel, "run"), size="sm", color="primary",
-                        outline=True, className="correlation-run me-1",
+                        outline=True, className=_run_class(result),
                     ),
                     dbc.Button(
                         "Cancel", id=ids.part(panel, "cancel"), size="sm", color="secondary",
@@ -649,11 +654,12 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
 
     @app.callback(
         Output(ids.part(MATCH, "summary"), "children"),
+        Output(ids.part(MATCH, "run"), "className"),
         Input(ids.part(MATCH, "result"), "data"),
         prevent_initial_call=True,
     )
     def show_summary(result: dict | None):
-        return summary_children(result)
+        return summary_children(result), _run_class(result)
 
     @app.callback(
         Output(AXES_REQUEST, DATA, allow_duplicate=True),

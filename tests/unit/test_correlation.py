@@ -358,7 +358,7 @@ def test_summary_of_a_copied_latent_scores_near_one_and_of_its_rotation_low():
     shown = _texts(children)
     assert "DCI disentanglement" in shown and any("Good: near 1" in t for t in shown)
     assert view.summary_status(good).startswith(
-        "Disentanglement of this model against the 3 targets, over all 1,000 samples"
+        "Against the 3 targets, over all 1,000 samples, whatever the selection"
     )
     # stored now: the panel opens with the numbers, and the request callback has nothing to do
     stored = view.stored_result(copy, targets)

@@ -80,8 +80,11 @@ def test_metrics_render_and_select_the_most_different(dash_duo, comparison: Path
     text = table.text
     assert "latent dims" in text and "mean R² of the parameters" in text
     assert "median reconstruction error" in text  # the metadata's `error` column
+    # is one space more interpretable? each model's disentanglement against the shared targets
+    for row in ("MIG (mutual information gap)", "DCI disentanglement", "DCI completeness"):
+        assert row in text
     verdict = dash_duo.find_element(".comparison-verdict").text
-    assert verdict.startswith("Better (bold) of 4 rows: A: model-a on ")  # T, C, R², error
+    assert verdict.startswith("Better (bold) of 7 rows: A: model-a on ")  # T, C, R², error, 3 D
     bars = dash_duo.driver.execute_script(
         "return document.querySelector('.comparison-overlap .js-plotly-plot').data[0].type"
     )

@@ -30,6 +30,10 @@ return {x: Array.from(t.x), y: Array.from(t.y), text: t.text, zmax: t.zmax};
 
 @pytest.fixture
 def config(small_config: Path) -> Path:
+    """The small dataset with a latent of its own: no other test's page (they share the
+    session's cache) can have stored its summary, so the job here must run."""
+    latent = np.random.default_rng(16).normal(size=(120, 4)).astype(np.float32)
+    np.save(small_config.parent / "data" / "latent.npy", latent)
     data = yaml.safe_load(small_config.read_text())
     data["layout"] = {"row": [{"column": ["correlation"]}]}
     data.pop("views", None)

@@ -148,7 +148,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _precompute(args: argparse.Namespace) -> int:
     """Compute what the configs' pages would compute first into the results cache: the
-    embeddings their embedding views name, and a comparison page's metrics."""
+    embeddings their embedding views name, the disentanglement summary of their correlation
+    views, and a comparison page's metrics."""
     ok = True
     for path in map(Path, args.configs):
         storage.use_config_folder(path.resolve().parent)  # the cache the server of it reads
@@ -159,10 +160,12 @@ def _precompute(args: argparse.Namespace) -> int:
             loaded, datasets = open_compare(path)
             for dataset in datasets:
                 ok &= _precompute_embeddings(loaded.views, dataset, f"{dataset.name}: ")
+                _precompute_disentanglement(loaded.views, dataset, f"{dataset.name}: ")
             ok &= _precompute_comparison(loaded.config.comparison, datasets[0], datasets[1])
         else:
             loaded, dataset = open_config(path)
             ok &= _precompute_embeddings(loaded.views, dataset)
+            _precompute_disentanglement(loaded.views, dataset)
         print(f"  {storage.describe_cache()}")
     return 0 if ok else 1
 
@@ -194,12 +197,31 @@ def _precompute_embeddings(views: tuple[ViewSpec, ...], dataset: Dataset, prefix
     return ok
 
 
+def _precompute_disentanglement(
+    views: tuple[ViewSpec, ...], dataset: Dataset, prefix: str = ""
+) -> None:
+    """The disentanglement summary each correlation view shows (against its targets)."""
+    from latent_dash.views.correlation import summary_result, target_names
+
+    for spec in [v for v in views if v.kind == "correlation"]:
+        targets = target_names(dataset, spec.options.targets)
+        if not targets:
+            continue
+        start = time.perf_counter()
+        summary_result(dataset, targets)
+        took = time.perf_counter() - start
+        print(f"  {prefix}{spec.id}: disentanglement against {len(targets)} targets: {took:.1f} s")
+
+
 def _precompute_comparison(options: ComparisonOptions, a: Dataset, b: Dataset) -> bool:
-    """The metrics of the pair a comparison page opens on (its first two models)."""
+    """The metrics of the pair a comparison page opens on (its first two models), with each
+    model's disentanglement scores of its summary table."""
     from latent_dash.compute.comparison import compare_pair
+    from latent_dash.views.comparison import disentanglement_scores
 
     start = time.perf_counter()
     compare_pair(a.latent, b.latent, a.params, options.k, options.ks)
+    disentanglement_scores(a, b)
     took = time.perf_counter() - start
     print(f"  metrics of {a.name} against {b.name}: {took:.1f} s")
     return True

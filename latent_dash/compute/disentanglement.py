@@ -28,7 +28,8 @@ rows where it is present, at most `MAX_ROWS` of them (a seeded sample; `MIG_MAX_
 whose plug-in estimate is cheap and biased upward by ~bins^2 / 2n nats). An undefined value (a
 constant factor, too few rows, one factor or one dim where a score needs two) is NaN.
 `cached_summary` keeps `summary` in compute.cache, keyed by the latent's fingerprint and a hash
-of the factors.
+of the factors (`stored_summary` reads it without computing); `cached_explained_alone` keeps
+`explained_alone` over given rows.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import mutual_info_score
 from sklearn.model_selection import KFold
 
-from latent_dash.compute.cache import cached_result, content_hash
+from latent_dash.compute.cache import cached_result, content_hash, fingerprint, load, result_key
 from latent_dash.compute.correlation import association, mi_sample, single_blas_thread
 
 MAX_ROWS = 5_000  # MI, explained_alone and DCI: at most this many rows per factor (seeded)
@@ -315,6 +316,21 @@ def _unpack(packed: np.ndarray, dims: int, count: int, names: list[str]) -> Summ
     )
 
 
+def _summary_params(factors: np.ndarray, seed: int) -> dict:
+    return {
+        "version": VERSION,
+        "factors": content_hash(factors),
+        "seed": seed,
+        "max_rows": [MAX_ROWS, MIG_MAX_ROWS],
+        "bins": [MIG_BINS, ALONE_BINS],
+        "forest": FOREST,
+    }
+
+
+def _names(names: Sequence[str] | None, count: int) -> list[str]:
+    return list(names) if names is not None else [f"f{k}" for k in range(count)]
+
+
 def cached_summary(
     latent: np.ndarray,
     factors: np.ndarray,
@@ -326,19 +342,55 @@ def cached_summary(
     Pass the dataset's own latent array (its fingerprint is computed once per array object).
     """
     factors = _factors(latent, factors)
-    names = list(names) if names is not None else [f"f{k}" for k in range(factors.shape[1])]
-    params = {
-        "version": VERSION,
-        "factors": content_hash(factors),
-        "seed": seed,
-        "max_rows": [MAX_ROWS, MIG_MAX_ROWS],
-        "bins": [MIG_BINS, ALONE_BINS],
-        "forest": FOREST,
-    }
+    names = _names(names, factors.shape[1])
     key, packed = cached_result(
         "disentanglement.summary",
-        params,
+        _summary_params(factors, seed),
         latent,
         lambda: _pack(summary(latent, factors, names, seed)),
     )
     return key, _unpack(packed, latent.shape[1], factors.shape[1], names)
+
+
+def stored_summary(
+    latent: np.ndarray,
+    factors: np.ndarray,
+    names: Sequence[str] | None = None,
+    seed: int = 0,
+) -> Summary | None:
+    """`cached_summary` when it is in the result cache, else None (never computes): a page
+    shows a stored summary at once and computes a missing one in the background."""
+    factors = _factors(latent, factors)
+    key = result_key("disentanglement.summary", _summary_params(factors, seed), fingerprint(latent))
+    packed = load(key)
+    if packed is None:
+        return None
+    return _unpack(packed, latent.shape[1], factors.shape[1], _names(names, factors.shape[1]))
+
+
+def cached_explained_alone(
+    latent: np.ndarray,
+    factors: np.ndarray,
+    rows: np.ndarray | None = None,
+    seed: int = 0,
+) -> tuple[str, np.ndarray]:
+    """(key, `explained_alone` over `rows` (None: all)), from the result cache when computed
+    before. Pass the dataset's own latent array."""
+    factors = _factors(latent, factors)
+    rows = None if rows is None else np.asarray(rows, dtype=np.int64)
+    params = {
+        "version": VERSION,
+        "factors": content_hash(factors),
+        "rows": None if rows is None else content_hash(rows),
+        "seed": seed,
+        "max_rows": MAX_ROWS,
+        "bins": ALONE_BINS,
+        "folds": CV_FOLDS,
+    }
+
+    def compute() -> np.ndarray:
+        if rows is None:
+            return explained_alone(latent, factors, seed=seed)
+        return explained_alone(np.asarray(latent[rows]), factors[rows], seed=seed)
+
+    return cached_result("disentanglement.explained_alone", params, latent, compute)

@@ -6,6 +6,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import numpy as np
+import pandas as pd
 from dash import dcc, html, no_update
 
 from latent_dash.data import Dataset
@@ -27,6 +28,15 @@ def column_options(dataset: Dataset, numeric_only: bool = False) -> list[dict[st
         for c in dataset.columns
         if c.numeric or not numeric_only
     ]
+
+
+def numeric_matrix(dataset: Dataset, names: list[str]) -> np.ndarray:
+    """(N, len(names)) float64 of numeric columns (parameters, metadata); missing values NaN."""
+    matrix = np.empty((dataset.n, len(names)))
+    for j, name in enumerate(names):
+        values = pd.to_numeric(pd.Series(dataset.column(name)), errors="coerce")
+        matrix[:, j] = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return matrix
 
 
 def labelled(label: str, control) -> html.Div:

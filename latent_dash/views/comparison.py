@@ -10,7 +10,14 @@ cached on disk (a second visit answers at once):
 - which dims of A carry what dims of B? canonical correlations and the dim-to-dim matching;
 - what does each encode? cross-validated R^2 of each parameter from each latent, side by side;
 - how well does each reconstruct? the per-sample error distributions, when a column holds them;
+- is one space more interpretable? MIG and DCI disentanglement and completeness of each latent
+  against the targets the models share (compute.disentanglement, the numbers a correlation
+  panel shows; cached, and filled by `latent-dash precompute`);
 and a summary table of the headline figures, the better model of each row in bold.
+
+The disentanglement rows take seconds per model the first time (random forests): stored ones
+are in the table at once; missing ones run as a background job (views/background_runs.py,
+under the parts `meaning-*`), and the table gains its rows when the job ends.
 """
 
 from __future__ import annotations
@@ -21,13 +28,14 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-from dash import ALL, MATCH, Dash, Input, Output, Patch, State, dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, Patch, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from plotly.subplots import make_subplots
 
-from latent_dash import selection_store
+from latent_dash import background, jobs, selection_store
 from latent_dash.compute import cache as result_cache
 from latent_dash.compute import comparison as metrics
+from latent_dash.compute import disentanglement as dz
 from latent_dash.config import ComparisonOptions, LoadedCompare, config_title
 from latent_dash.data import Dataset, open_compare
 from latent_dash.errors import ConfigError
@@ -44,13 +52,16 @@ from latent_dash.page import (
     PanelIds,
     new_selection,
 )
-from latent_dash.views.common import labelled
+from latent_dash.views.background_runs import WATCH_MS, register_background_run
+from latent_dash.views.common import labelled, numeric_matrix
 from latent_dash.views.requests import color_request
 
 KIND = "comparison"
 OVERLAP_COLUMN = "knn overlap"
 MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 FIGURE_HEIGHT = 300
+MEANING_CANCEL = "comparison-meaning-cancel ms-2"
+MEANING_RUNNING = "MIG and DCI of each model: computing (seconds, once per pair of models)…"
 
 
 class ids(PanelIds):
@@ -64,6 +75,92 @@ def error_column(loaded: LoadedCompare, dataset: Dataset) -> str | None:
     if loaded.config.comparison.error:
         return loaded.config.comparison.error
     return next((c.name for c in dataset.columns if c.numeric and "error" in c.name.lower()), None)
+
+
+def shared_targets(a: Dataset, b: Dataset) -> list[str]:
+    """The factors both models are scored against: A's parameters and numeric metadata columns
+    that B has with the same values (the samples' own properties; a per-model output such as
+    a reconstruction error differs between the models and is left out)."""
+    numeric_b = {c.name for c in b.columns if c.numeric and c.source in ("param", "metadata")}
+    names = [
+        c.name
+        for c in a.columns
+        if c.numeric and c.source in ("param", "metadata") and c.name in numeric_b
+    ]
+    if not names:
+        return []
+    values_a, values_b = numeric_matrix(a, names), numeric_matrix(b, names)
+    return [
+        name
+        for j, name in enumerate(names)
+        if np.array_equal(values_a[:, j], values_b[:, j], equal_nan=True)
+    ]
+
+
+def disentanglement_scores(
+    a: Dataset, b: Dataset, stored_only: bool = False
+) -> list[dz.Summary] | None:
+    """Each model's disentanglement summary against the shared targets (cached; None when
+    the models share no numeric target, or with `stored_only` when one is not stored yet)."""
+    names = shared_targets(a, b)
+    if not names:
+        return None
+    factors = numeric_matrix(a, names)  # the same values in both models
+    if stored_only:
+        stored = [dz.stored_summary(d.latent, factors, names) for d in (a, b)]
+        return None if any(s is None for s in stored) else stored  # type: ignore[return-value]
+    return [dz.cached_summary(d.latent, factors, names)[1] for d in (a, b)]
+
+
+DISENTANGLEMENT_ROWS = (  # label, score of a Summary; higher is better for each
+    ("MIG (mutual information gap)", lambda s: s.mig.score),
+    ("DCI disentanglement", lambda s: s.dci.disentanglement_score),
+    ("DCI completeness", lambda s: s.dci.completeness_score),
+)
+
+
+def disentanglement_values(summaries: list[dz.Summary]) -> list[list[float | None]]:
+    """Per row of DISENTANGLEMENT_ROWS, each model's score (None: undefined; plain JSON)."""
+    return [
+        [float(v) if np.isfinite(v := score(s)) else None for s in summaries]
+        for _, score in DISENTANGLEMENT_ROWS
+    ]
+
+
+def disentanglement_rows(values: list[list[float | None]]) -> list[tuple[str, list[float], bool]]:
+    """The summary table's rows of `disentanglement_values` (higher is better)."""
+    return [
+        (label, [np.nan if v is None else float(v) for v in row], True)
+        for (label, _), row in zip(DISENTANGLEMENT_ROWS, values, strict=True)
+    ]
+
+
+class meaning_ids:
+    """The parts of the disentanglement job (`meaning-*`), for views/background_runs.py."""
+
+    @staticmethod
+    def part(view: Any, name: str) -> dict[str, Any]:
+        return ids.part(view, f"meaning-{name}")
+
+
+def meaning_work(menu: dict[str, Path]):
+    """What the background run computes: both models' summaries (jobs runs it in a child)."""
+
+    def work_of(job: dict[str, Any]) -> jobs.Work:
+        def work(progress: jobs.Progress) -> dict[str, Any]:
+            import time
+
+            start = time.perf_counter()
+            datasets = open_compare(menu[job["config"]])[1]
+            pair = (datasets[job["a"]], datasets[job["b"]])
+            summaries = disentanglement_scores(*pair) or []
+            values = disentanglement_values(summaries) if summaries else None
+            took = time.perf_counter() - start
+            return {"result": {"a": job["a"], "b": job["b"], "values": values, "seconds": took}}
+
+        return work
+
+    return work_of
 
 
 def panel(loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str]) -> dbc.Card:
@@ -107,7 +204,21 @@ def panel(loaded: LoadedCompare, datasets: tuple[Dataset, ...], titles: list[str
     body = [
         pickers,
         dcc.Store(id=ids.part(view, "overlap-key")),
+        dcc.Store(id=ids.part(view, "table")),  # the summary table's rows, for the job's rows
+        *(dcc.Store(id=meaning_ids.part(view, p)) for p in ("request", "token", "outcome",
+                                                               "result")),
+        dcc.Interval(id=meaning_ids.part(view, "watch"), interval=WATCH_MS, disabled=True),
         html.Div(id=ids.part(view, "status"), className="comparison-status text-muted small"),
+        html.Div(
+            [
+                html.Span(id=meaning_ids.part(view, "status")),
+                dbc.Button(
+                    "Cancel", id=meaning_ids.part(view, "cancel"), size="sm", color="secondary",
+                    outline=True, className=MEANING_CANCEL + " d-none",
+                ),
+            ],
+            className="comparison-meaning-status text-muted small",
+        ),
         dbc.Row(
             [
                 dbc.Col(html.Div(id=ids.part(view, "summary"), className="comparison-summary"),
@@ -298,8 +409,10 @@ def compare(
     options: ComparisonOptions,
     errors: tuple[np.ndarray | None, np.ndarray | None],
     error_name: str | None,
+    meaning: list[list[float | None]] | None = None,
 ) -> dict[str, Any]:
-    """Every metric of the pair: the overlap's cache key, the figures and the summary rows."""
+    """Every metric of the pair: the overlap's cache key, the figures and the summary rows;
+    `meaning` (`disentanglement_values`), when known, adds the disentanglement rows."""
     k = options.k
     params = a.params  # the same samples: the models share their physical inputs
     overlap_key, overlaps, result = metrics.compare_pair(a.latent, b.latent, params, k, options.ks)
@@ -334,6 +447,8 @@ def compare(
     if any(e is not None for e in errors):
         medians = [float(np.median(e)) if e is not None else np.nan for e in errors]
         rows.append(("median reconstruction error", medians, False))
+    if meaning is not None:
+        rows += disentanglement_rows(meaning)
     shared = [
         (f"mean k-NN overlap of A and B (k={k})", float(overlaps.mean())),
         ("mean canonical correlation", float(np.mean(correlations))),
@@ -347,6 +462,20 @@ def compare(
         "errors": error_figure(list(errors), titles, error_name),
     }
     return {"overlap_key": overlap_key, "figures": figures, "rows": rows, "shared": shared}
+
+
+def _plain(values: list[float]) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+def summary_children(
+    rows: list[tuple[str, list[float], bool | None]], pair: tuple, shared: list
+) -> list:
+    """The summary table, then the figures the two models share."""
+    listed = html.Ul(
+        [html.Li(f"{label}: {value:.3f}") for label, value in shared], className="small mb-0"
+    )
+    return [summary_table(rows, pair), listed]
 
 
 def _empty(message: str) -> go.Figure:
@@ -363,27 +492,35 @@ def _empty(message: str) -> go.Figure:
 def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     parts = ("overlap", "trust", "r2", "cca", "errors")
 
+    no_job = (None, no_update, None, "", True)  # table, request, token, status, watch
+
     @app.callback(
         Output(ids.part(MATCH, "summary"), "children"),
         Output(ids.part(MATCH, "status"), "children"),
         Output(ids.part(MATCH, "overlap-key"), "data"),
+        Output(ids.part(MATCH, "table"), "data"),
+        Output(meaning_ids.part(MATCH, "request"), "data"),
+        Output(meaning_ids.part(MATCH, "token"), "data"),
+        Output(meaning_ids.part(MATCH, "status"), "children"),
+        Output(meaning_ids.part(MATCH, "watch"), "disabled"),
         *[Output(ids.part(MATCH, p), "figure") for p in parts],
         Input(ids.part(MATCH, "a"), "value"),
         Input(ids.part(MATCH, "b"), "value"),
         State(CONFIG_KEY, DATA),
     )
     def show_metrics(first: int, second: int, config_key: str):
-        """Every figure of the chosen pair (computed once, then read from the cache)."""
+        """Every figure of the chosen pair (computed once, then read from the cache); the
+        disentanglement rows when stored, else a background job for them."""
         if config_key not in menu:
             raise PreventUpdate
         try:
             loaded, datasets = open_compare(menu[config_key])
         except ConfigError as error:
-            return html.Pre(str(error)), "", None, *[_empty("") for _ in parts]
+            return html.Pre(str(error)), "", None, *no_job, *[_empty("") for _ in parts]
         titles = [config_title(p) for p in loaded.members]
         if first == second:
             message = "Pick two different models."
-            return None, message, None, *[_empty(message) for _ in parts]
+            return None, message, None, *no_job, *[_empty(message) for _ in parts]
         a, b = datasets[first], datasets[second]
         names = (a.name, b.name) if a.name != b.name else (titles[first], titles[second])
         pair = (f"A: {names[0]}", f"B: {names[1]}")
@@ -393,15 +530,58 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
             if column and column in {c.name for c in d.columns if c.numeric} else None
             for d in (a, b)
         )  # fmt: skip
-        result = compare(a, b, pair, loaded.config.comparison, errors, column)
-        table = summary_table(result["rows"], pair)
-        shared = html.Ul(
-            [html.Li(f"{label}: {value:.3f}") for label, value in result["shared"]],
-            className="small mb-0",
-        )
+        stored = disentanglement_scores(a, b, stored_only=True)
+        meaning = disentanglement_values(stored) if stored else None
+        result = compare(a, b, pair, loaded.config.comparison, errors, column, meaning)
         status = f"{a.n:,} samples; model A is {titles[first]}, model B is {titles[second]}."
         figures = [result["figures"][p] for p in parts]
-        return [table, shared], status, result["overlap_key"], *figures
+        table = {
+            "rows": [[label, _plain(values), higher] for label, values, higher in result["rows"]],
+            "pair": pair,
+            "shared": result["shared"],
+            "a": first,
+            "b": second,
+        }
+        job, token, says, watch = no_update, None, "", True
+        if meaning is None and shared_targets(a, b):
+            problem = background.worker_problem()
+            if problem:
+                says = html.Span(problem, className="text-danger")
+            else:
+                job = jobs.new_job(config=config_key, a=first, b=second)
+                token, says, watch = job["token"], MEANING_RUNNING, False
+        summary = summary_children(result["rows"], pair, result["shared"])
+        return summary, status, result["overlap_key"], table, job, token, says, watch, *figures
+
+    register_background_run(
+        app,
+        meaning_ids,
+        work=meaning_work(menu),
+        label=lambda job: "MIG and DCI of the two models",
+        status_of=lambda result: (
+            f"MIG and DCI of each model computed in {result['seconds']:.1f} s."
+        ),
+        running=[("cancel", "className", MEANING_CANCEL, MEANING_CANCEL + " d-none")],
+    )
+
+    @app.callback(
+        Output(ids.part(MATCH, "summary"), "children", allow_duplicate=True),
+        Input(meaning_ids.part(MATCH, "result"), "data"),
+        State(ids.part(MATCH, "table"), "data"),
+        prevent_initial_call=True,
+    )
+    def add_meaning(result: dict | None, table: dict | None):
+        """The job's disentanglement rows join the table of the pair it was computed for."""
+        if not result or not table or not result.get("values"):
+            raise PreventUpdate
+        if (result["a"], result["b"]) != (table["a"], table["b"]):
+            raise PreventUpdate  # the pickers moved on: that pair's table is gone
+        rows = [
+            (label, [np.nan if v is None else float(v) for v in values], higher)
+            for label, values, higher in table["rows"]
+        ]
+        rows += disentanglement_rows(result["values"])
+        return summary_children(rows, tuple(table["pair"]), table["shared"])
 
     @app.callback(
         Output(DERIVED, DATA, allow_duplicate=True),

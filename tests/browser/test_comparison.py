@@ -76,12 +76,27 @@ def test_selection_in_one_model_shows_in_the_other(dash_duo, comparison: Path):
 
 def test_metrics_render_and_select_the_most_different(dash_duo, comparison: Path):
     serve(dash_duo, create_app(comparison, warm_up=False))
-    table = dash_duo.wait_for_element(".comparison-summary table", timeout=30)
-    text = table.text
+    dash_duo.wait_for_element(".comparison-summary table", timeout=30)
+    # is one space more interpretable? each model's disentanglement against the shared targets
+    # joins the table when its background job ends
+    text = until(
+        dash_duo,
+        lambda: (
+            (t := dash_duo.find_element(".comparison-summary table").text)
+            and "DCI completeness" in t
+            and t
+        ),
+        timeout=60,
+    )
     assert "latent dims" in text and "mean R² of the parameters" in text
     assert "median reconstruction error" in text  # the metadata's `error` column
+    for row in ("MIG (mutual information gap)", "DCI disentanglement"):
+        assert row in text
+    # computed by this page's job, or stored by an earlier test's page (the same data)
+    said = dash_duo.find_element(".comparison-meaning-status").text
+    assert said == "" or said.startswith("MIG and DCI of each model computed in"), said
     verdict = dash_duo.find_element(".comparison-verdict").text
-    assert verdict.startswith("Better (bold) of 4 rows: A: model-a on ")  # T, C, R², error
+    assert verdict.startswith("Better (bold) of 7 rows: A: model-a on ")  # T, C, R², error, 3 D
     bars = dash_duo.driver.execute_script(
         "return document.querySelector('.comparison-overlap .js-plotly-plot').data[0].type"
     )

@@ -147,3 +147,40 @@ def test_validate_reports_config_and_data_problems_together_once(tmp_path: Path,
     assert "views.scatter.x: no column named 'z00' (did you mean 'z0'?)" in err
     assert "titel: unknown key (did you mean 'title'?)" in err
     assert err.count("the file is empty (0 bytes)") == 2  # once for each config, not twice
+
+
+def test_precompute_fills_the_disentanglement_of_correlation_views_and_comparisons(
+    tmp_path: Path, capsys
+):
+    """A correlation panel and a comparison's table then show their summary at once."""
+    from latent_dash.compute import disentanglement as dz
+    from latent_dash.data import open_compare, open_config
+    from latent_dash.views import comparison, correlation
+    from tests.conftest import write_dataset
+
+    files = write_dataset(tmp_path / "data")
+    dataset = {k: f"data/{v}" for k, v in files.items() if k != "images"}
+    model = write_config(
+        tmp_path / "m.yaml",
+        {
+            "dataset": dataset,
+            "layout": "correlation",
+            "views": {"correlation": {"targets": ["p0", "label"]}},
+        },
+    )
+    other = write_dataset(tmp_path / "other", seed=1)
+    other = {k: f"other/{v}" for k, v in other.items() if k not in ("images", "params")}
+    other["params"] = dataset["params"]  # the same samples: the same physical inputs
+    write_config(tmp_path / "n.yaml", {"dataset": other, "layout": "correlation"})
+    pair = write_config(tmp_path / "pair.yaml", {"compare": ["m.yaml", "n.yaml"]})
+    assert main(["precompute", str(model), str(pair)]) == 0
+    out = capsys.readouterr().out
+    assert "correlation: disentanglement against 2 targets" in out
+    _, data = open_config(model)
+    assert correlation.stored_result(data, ["p0", "label"]) is not None
+    assert correlation.stored_result(data, correlation.target_names(data)) is None
+    _, (a, b) = open_compare(pair)
+    names = comparison.shared_targets(a, b)
+    assert names == ["p0", "p1", "p2"]  # label and error differ between the two models
+    factors = correlation.target_matrix(a, names)
+    assert all(dz.stored_summary(d.latent, factors, names) is not None for d in (a, b))

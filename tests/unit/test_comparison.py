@@ -165,3 +165,65 @@ def test_rows_missing_a_parameter_leave_only_the_parameter_curves():
     np.testing.assert_allclose(partial["trust"]["a_vs_params"]["trustworthiness"], expected[0])
     np.testing.assert_allclose(partial["trust"]["a_vs_params"]["continuity"], expected[1])
     json.dumps(partial, allow_nan=False)
+
+
+# ------------------------------------------------- the comparison page's table: interpretability
+
+
+def test_summary_table_has_disentanglement_rows_with_the_copy_model_in_bold():
+    """Model A copies each parameter into its own dim, model B is a rotation of A: the table
+    shows MIG, DCI disentanglement and completeness of each, A's in bold; a per-model output
+    (a reconstruction error) is not a factor."""
+    import pandas as pd
+    from dash import html
+    from scipy.stats import special_ortho_group
+
+    from latent_dash.config import ComparisonOptions
+    from latent_dash.data import Dataset
+    from latent_dash.views import comparison as view
+
+    rng = np.random.default_rng(0)
+    n = 600
+    params = rng.uniform(size=(n, 3)).astype(np.float32)
+    copy = np.column_stack([params, rng.normal(size=n)]) + 0.005 * rng.normal(size=(n, 4))
+    rotated = (copy - copy.mean(axis=0)) @ special_ortho_group.rvs(4, random_state=1)
+    label = rng.integers(0, 3, n)
+    models = [
+        Dataset(
+            name, latent.astype(np.float32), ["z0", "z1", "z2", "z3"], params, ["a", "b", "c"],
+            pd.DataFrame({"label": label, "recon_error": rng.random(n)}),
+        )
+        for name, latent in (("copy", copy), ("rotated", rotated))
+    ]  # fmt: skip
+    assert view.shared_targets(*models) == ["a", "b", "c", "label"]
+    errors = tuple(np.asarray(m.column("recon_error"), dtype=float) for m in models)
+    options = ComparisonOptions(k=10, ks=[5, 10])
+    assert view.disentanglement_scores(*models, stored_only=True) is None  # not computed yet
+    result = view.compare(*models, ("A: copy", "B: rotated"), options, errors, "recon_error")
+    assert not any("MIG" in label for label, *_ in result["rows"])  # the page's job adds them
+    meaning = view.disentanglement_values(view.disentanglement_scores(*models))
+    json.dumps(meaning)  # the job's result: plain JSON
+    result = view.compare(
+        *models, ("A: copy", "B: rotated"), options, errors, "recon_error", meaning
+    )
+    rows = {label: values for label, values, _ in result["rows"]}
+    labels = [label for label, *_ in view.DISENTANGLEMENT_ROWS]
+    assert labels == ["MIG (mutual information gap)", "DCI disentanglement", "DCI completeness"]
+    for label in labels:
+        good, bad = rows[label]
+        assert good > bad + 0.3, label
+    assert rows[labels[0]][0] > 0.5  # near 1 on the three parameters; the label is noise
+    table = view.summary_table(result["rows"], ("A: copy", "B: rotated"))
+    body = table.children[0].children[1].children
+    for tr in body:
+        label, *cells = tr.children
+        if label.children in labels:
+            assert [c.className for c in cells] == ["fw-bold", None], label.children
+            assert (
+                isinstance(cells[0], html.Td)
+                and cells[0].children == f"{rows[label.children][0]:.4g}"
+            )
+    assert sum(tr.children[0].children in labels for tr in body) == 3
+    # stored: the page's next visit (or one after `latent-dash precompute`) has them at once
+    again = view.disentanglement_scores(*models, stored_only=True)
+    assert again is not None and again[0].mig.score == pytest.approx(rows[labels[0]][0])

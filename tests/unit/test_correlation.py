@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -257,3 +259,109 @@ def test_view_respects_the_filter():
         dataset, view.target_names(dataset), "pearson", "all", None, visible
     )
     assert caption.startswith("Pearson over the 25 visible samples")
+
+
+# ------------------------------------------- what each dim means: explained alone, the summary
+
+
+def _factor_models():
+    """Three uniform parameters; `copy` puts each in its own dim (plus a noise dim), `rotated`
+    is the same latent turned by a random rotation (a comparison's second model)."""
+    from scipy.stats import special_ortho_group
+
+    from latent_dash.data import Dataset
+
+    rng = np.random.default_rng(0)
+    n = 1_000
+    params = rng.uniform(size=(n, 3)).astype(np.float32)
+    copy = np.column_stack([params, rng.normal(size=n)]) + 0.005 * rng.normal(size=(n, 4))
+    rotated = (copy - copy.mean(axis=0)) @ special_ortho_group.rvs(4, random_state=1)
+    names = ["z0", "z1", "z2", "z3"]
+    return tuple(
+        Dataset(name, latent.astype(np.float32), names, params, ["a", "b", "c"])
+        for name, latent in (("copy", copy), ("rotated", rotated))
+    )
+
+
+def test_explained_alone_heatmap_of_a_copied_latent_is_diagonal():
+    from latent_dash.views import correlation as view
+
+    copy, rotated = _factor_models()
+    heat, _, caption = view.figures(copy, ["a", "b", "c"], "alone", "all", None)
+    trace = heat.data[0]
+    assert (trace.zmin, trace.zmax) == (0.0, 1.0)
+    z = np.asarray(trace.z, dtype=float)
+    assert z.shape == (4, 3)
+    assert np.diag(z).min() > 0.95
+    assert z[~np.eye(4, 3, dtype=bool)].max() < 0.05
+    assert caption.startswith("Explained alone (R²) over all 1,000 samples")
+    assert "one dim explains by itself" in caption
+    turned = np.asarray(view.figures(rotated, ["a", "b", "c"], "alone", "all", None)[0].data[0].z)
+    assert np.nanmax(turned) < 0.8  # no single dim of the rotation holds a whole parameter
+
+
+def _texts(component) -> list[str]:
+    """Every string in a Dash component tree, depth first."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [t for c in component for t in _texts(c)]
+    children = getattr(component, "children", None)
+    return [] if children is None else _texts(children)
+
+
+def _score(children: list, key: str) -> str:
+    from dash import html
+
+    def walk(component):
+        if isinstance(component, html.Td) and f"correlation-score-{key}" in (
+            component.className or ""
+        ):
+            return component.children
+        for child in _children(component):
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    return walk(children)
+
+
+def _children(component) -> list:
+    if isinstance(component, list | tuple):
+        return list(component)
+    children = getattr(component, "children", None)
+    if children is None or isinstance(children, str):
+        return []
+    return children if isinstance(children, list | tuple) else [children]
+
+
+def test_summary_of_a_copied_latent_scores_near_one_and_of_its_rotation_low():
+    from latent_dash.views import correlation as view
+
+    copy, rotated = _factor_models()
+    targets = ["a", "b", "c"]
+    assert view.stored_result(copy, targets) is None  # nothing computed yet: no work either
+    body = view.layout(Panel("c"), options_model(view.KIND)(), copy)
+    assert view.NOT_YET in _texts(body)
+    good = view.summary_result(copy, targets)
+    bad = view.summary_result(rotated, targets)
+    assert good["mig"] > 0.75 and bad["mig"] < 0.2
+    assert good["disentanglement"] > 0.8 > bad["disentanglement"]
+    assert good["completeness"] > 0.8 > bad["completeness"]
+    assert good["informativeness"] > 0.9  # both hold the parameters, one dim each or not
+    assert good["best"] == ["z0", "z1", "z2"] and good["targets"] == targets
+    json.dumps(good)  # the panel's store: plain JSON
+    children = view.summary_children(good)
+    assert _score(children, "mig") == f"{good['mig']:.2f}"
+    assert _score(children, "completeness") == f"{good['completeness']:.2f}"
+    shown = _texts(children)
+    assert "DCI disentanglement" in shown and any("Good: near 1" in t for t in shown)
+    assert view.summary_status(good).startswith(
+        "Against the 3 targets, over all 1,000 samples, whatever the selection"
+    )
+    # stored now: the panel opens with the numbers, and the request callback has nothing to do
+    stored = view.stored_result(copy, targets)
+    assert stored is not None and stored["mig"] == good["mig"]
+    body = view.layout(Panel("c"), options_model(view.KIND)(), copy)
+    assert f"{good['mig']:.2f}" in _texts(body) and view.NOT_YET not in _texts(body)

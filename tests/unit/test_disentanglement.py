@@ -160,3 +160,29 @@ def test_the_summary_is_cached_by_latent_and_factors(spaces, monkeypatch):
         dz.cached_summary(copy, factors, seed=1)[0],
     }
     assert key not in other and len(other) == 2 and len(calls) == 2
+
+
+def test_stored_summary_reads_the_cache_and_never_computes(spaces, monkeypatch):
+    factors, _, rotated = spaces
+    monkeypatch.setattr(dz, "summary", lambda *a, **k: pytest.fail("stored_summary computed"))
+    assert dz.stored_summary(rotated, factors[:, ::-1]) is None
+    monkeypatch.undo()
+    _, computed = dz.cached_summary(rotated, factors[:, ::-1], ["c", "b", "a"])
+    stored = dz.stored_summary(rotated, factors[:, ::-1], ["c", "b", "a"])
+    assert stored is not None and stored.names == ["c", "b", "a"]
+    assert stored.mig.score == computed.mig.score
+    np.testing.assert_array_equal(stored.dci.importance, computed.dci.importance)
+
+
+def test_explained_alone_over_rows_is_cached_and_equals_the_direct_one(spaces, monkeypatch):
+    factors, copy, _ = spaces
+    rows = np.arange(0, N, 3)
+    key, alone = dz.cached_explained_alone(copy, factors, rows)
+    np.testing.assert_array_equal(alone, dz.explained_alone(copy[rows], factors[rows]))
+    monkeypatch.setattr(dz, "explained_alone", lambda *a, **k: pytest.fail("computed again"))
+    again_key, again = dz.cached_explained_alone(copy, factors, rows)
+    assert again_key == key
+    np.testing.assert_array_equal(again, alone)
+    monkeypatch.undo()
+    every_key, every = dz.cached_explained_alone(copy, factors)
+    assert every_key != key and np.diag(every).min() > 0.97

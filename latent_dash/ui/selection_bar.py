@@ -31,6 +31,7 @@ from latent_dash.page import (
     Page,
 )
 from latent_dash.selection import decode
+from latent_dash.ui.saved_selections import saved_selections_bar
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
 
@@ -83,6 +84,7 @@ def selection_bar() -> html.Div:
             ),
             dcc.Download(id="export-csv-download"),
             dcc.Download(id="export-npy-download"),
+            saved_selections_bar(),
         ],
         className="selection-bar d-flex align-items-center flex-wrap",
     )

@@ -32,7 +32,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from plotly.subplots import make_subplots
 from pydantic import Field
@@ -572,7 +572,7 @@ def layout(panel: Panel, options: ContrastOptions, dataset: Dataset) -> html.Div
                 labelled(
                     "group A",
                     dcc.Dropdown(group_options([], extra), a_value, id=ids.part(panel, "a"),
-                                 clearable=False),
+                                 clearable=False, className="contrast-a"),
                 )
             ),
             dbc.Col(html.Span("vs", className="contrast-vs"), width="auto"),
@@ -580,7 +580,7 @@ def layout(panel: Panel, options: ContrastOptions, dataset: Dataset) -> html.Div
                 labelled(
                     "group B",
                     dcc.Dropdown(group_options([], extra), b_value, id=ids.part(panel, "b"),
-                                 clearable=False),
+                                 clearable=False, className="contrast-b"),
                 )
             ),
         ],
@@ -670,6 +670,9 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         dataset = page.dataset
         if not isinstance(a_value, str) or not isinstance(b_value, str):
             raise PreventUpdate
+        follows = {a_value, b_value} & {SELECTED, REST}
+        if ctx.triggered_id == SELECTION and not follows:
+            raise PreventUpdate  # two saved selections: the current one plays no part
         state = contrast_state(
             dataset,
             a_value,

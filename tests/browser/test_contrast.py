@@ -84,4 +84,12 @@ def test_save_clear_recall_and_the_contrast_ranks_the_encoding_dim_first(dash_du
     )
     accuracy = dash_duo.find_element(f"{CT} .contrast-accuracy-text").text
     assert "balanced accuracy" in accuracy and "(chance 0.50" in accuracy
+
+    # the saved selection as group A, against the rest of nothing selected: everyone
+    dash_duo.find_element("#selection-clear").click()
+    until(dash_duo, lambda: "Nothing is selected" in dash_duo.find_element(CT).text)
+    pick(dash_duo, dash_duo.find_element(f"{CT} .contrast-a"), f"low drive ({count})")
+    caption = f"A: 'low drive', {count} samples · B: the rest (not selected), 120 samples"
+    until(dash_duo, lambda: caption in dash_duo.find_element(f"{CT} .contrast-caption").text)
+    assert dash_duo.driver.execute_script(RANKING_JS, CT)[0] == SEPARATING
     assert dash_duo.get_logs() == []

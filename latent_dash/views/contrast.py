@@ -228,9 +228,10 @@ def ranking_figure(
             text=[f"KS {k:.2f}" for k in ks],
             textposition="outside",
             cliponaxis=False,
-            customdata=np.column_stack([dims, smd, ks, separation.p[order]]).tolist()
-            if order
-            else [],
+            customdata=[
+                [dim, float(d), float(k), float(p)]
+                for dim, d, k, p in zip(dims, smd, ks, separation.p[order], strict=True)
+            ],
             hovertemplate="%{y}: d = %{customdata[1]:.3f}, KS = %{customdata[2]:.3f}"
             " (p = %{customdata[3]:.2g})<extra></extra>",
         )

@@ -279,3 +279,109 @@ def test_toolbar_writes_only_its_own_ids_and_the_selection_stores():
         i for i in written if i.startswith("selection-")
     }
     assert toolbar.RECORDS == view.SAVED_LIST  # the list the contrast view reads
+
+
+def test_colour_images_give_a_mean_and_a_one_channel_difference():
+    dataset, a = _dataset()
+    rng = np.random.default_rng(2)
+    pictures = rng.random((N, 8, 7, 3)).astype(np.float32)
+    pictures[a, 0, 0, :] += 1.0
+    colour = Dataset(
+        name="colour", latent=dataset.latent, latent_names=dataset.latent_names,
+        raw_images=pictures, image_shape=(8, 7, 3),
+    )  # fmt: skip
+    a_key, b_key = selection_store.put(a), selection_store.put(~a)
+    assert view.image_channel(colour) == "rgb"
+    result = view._group_images(colour, a_key, b_key, "rgb")
+    assert result.mean_a.shape == (8, 7, 3) and result.diff[0, 0].min() > 0.8
+    assert "A \u2212 B" in str(view.images_children(colour, a_key, b_key, "gray"))
+    assert len(view.dim_children(colour, "z2", a, ~a, 4, "gray").children[2].children) == 4
+
+
+# ------------------------------------------------------------------ the toolbar's callbacks
+
+
+class Toolbar:
+    """The toolbar's list callback of a served app, called as the page would call it."""
+
+    def __init__(self, app):
+        self.client = app.server.test_client()
+        [(self.output, self.callback)] = [
+            (output, callback)
+            for output, callback in app.callback_map.items()
+            if f"{toolbar.RECORDS}.data" in output
+        ]
+
+    def __call__(self, trigger: str, **values) -> dict:
+        """values by "id.property", or by id alone (the property the callback names)."""
+
+        def item(spec):
+            key = f"{spec['id']}.{spec['property']}"
+            value = values.get(key, values.get(spec["id"]))
+            return {"id": spec["id"], "property": spec["property"], "value": value}
+
+        outputs = [
+            {"id": o.component_id_str(), "property": o.component_property}
+            for o in self.callback["output"]
+        ]
+        prop = "contents" if trigger == toolbar.UPLOAD else "n_clicks"
+        body = {
+            "output": self.output,
+            "outputs": outputs,
+            "inputs": [item(spec) for spec in self.callback["inputs"]],
+            "state": [item(spec) for spec in self.callback["state"]],
+            "changedPropIds": [f"{trigger}.{prop}"],
+        }
+        response = self.client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["response"]
+
+
+def test_the_toolbar_saves_renames_deletes_and_says_what_is_wrong(tmp_path):
+    from latent_dash.app import create_app
+    from latent_dash.page import CONFIG_KEY
+    from tests.conftest import write_config, write_dataset
+
+    files = write_dataset(tmp_path / "data")
+    name = f"t{uuid.uuid4().hex[:6]}"
+    config = write_config(
+        tmp_path / f"{name}.yaml",
+        {"dataset": {"name": "t", **{k: f"data/{v}" for k, v in files.items()}}, "layout": "table"},
+    )
+    act = Toolbar(create_app(config, warm_up=False))
+    mask = _mask(range(7), 120)
+    selection = {"key": selection_store.put(mask), "count": 7, "n": 120}
+    page = {CONFIG_KEY: name, SELECTION: selection}
+
+    def message(response) -> tuple[str, str]:
+        shown = response[toolbar.MESSAGE]
+        return shown["children"], shown["className"]
+
+    loaded = act(CONFIG_KEY, **page)
+    assert loaded[toolbar.RECORDS]["data"] == [] and message(loaded) == ("", toolbar.OK)
+    empty = act(toolbar.SAVE, **page, **{toolbar.NAME: "  "})
+    assert message(empty) == ("give the selection a name", toolbar.ERROR)
+    nothing = act(toolbar.SAVE, **{CONFIG_KEY: name, toolbar.NAME: "x"})
+    assert message(nothing)[0].startswith("nothing is selected")
+    saved = act(toolbar.SAVE, **page, **{toolbar.NAME: "seven"})
+    assert message(saved) == ("saved 'seven' (7 samples)", toolbar.OK)
+    assert saved[toolbar.LIST]["options"] == [{"label": "seven (7)", "value": "seven"}]
+    assert saved[toolbar.LIST]["value"] == "seven" and saved[toolbar.NAME]["value"] == ""
+    [record] = saved[toolbar.RECORDS]["data"]
+    assert (record["name"], record["count"], record["n"]) == ("seven", 7, 120)
+    clash = act(toolbar.SAVE, **page, **{toolbar.NAME: "seven"})
+    assert "'seven' is already saved" in message(clash)[0] and message(clash)[1] == toolbar.ERROR
+    renamed = act(toolbar.RENAME, **page, **{toolbar.NAME: "eight", toolbar.LIST: "seven"})
+    assert message(renamed)[0] == "renamed 'seven' to 'eight'"
+    assert [r["name"] for r in renamed[toolbar.RECORDS]["data"]] == ["eight"]
+    no_choice = act(toolbar.DELETE, **page)
+    assert message(no_choice)[0] == "choose the saved selection to delete in the list"
+    upload = {
+        f"{toolbar.UPLOAD}.contents": _upload("a;b\n1;x\n"),
+        f"{toolbar.UPLOAD}.filename": "b.csv",
+    }
+    bad = act(toolbar.UPLOAD, **page, **upload)
+    assert message(bad)[0].startswith("b.csv: line 1: expected the header 'index,selection'")
+    assert bad[toolbar.UPLOAD]["contents"] is None  # the same file can be chosen again
+    deleted = act(toolbar.DELETE, **page, **{toolbar.LIST: "eight"})
+    assert message(deleted)[0] == "deleted 'eight'" and deleted[toolbar.RECORDS]["data"] == []

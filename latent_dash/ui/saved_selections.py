@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
@@ -283,6 +284,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         except (ValueError, CacheUnavailable) as error:
             return no_update, str(error), ERROR
         if text.count("\n") <= 1:
-            return no_update, "nothing saved to export: save a selection first", ERROR
-        name = f"{config_key}-{chosen or 'saved-selections'}.csv"
+            why = f"{chosen!r} is not saved (any more)" if chosen else "nothing is saved"
+            return no_update, f"{why}: nothing to export", ERROR
+        name = re.sub(r"[^\w.-]+", "_", f"{config_key}-{chosen or 'saved-selections'}") + ".csv"
         return dcc.send_string(text, name), "", OK

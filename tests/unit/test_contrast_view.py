@@ -302,14 +302,13 @@ def test_colour_images_give_a_mean_and_a_one_channel_difference():
 
 
 class Toolbar:
-    """The toolbar's list callback of a served app, called as the page would call it."""
+    """One of the toolbar's callbacks of a served app (the one writing `writes`, by default
+    the list's), called as the page would call it."""
 
-    def __init__(self, app):
+    def __init__(self, app, writes: str = f"{toolbar.RECORDS}.data"):
         self.client = app.server.test_client()
         [(self.output, self.callback)] = [
-            (output, callback)
-            for output, callback in app.callback_map.items()
-            if f"{toolbar.RECORDS}.data" in output
+            (output, callback) for output, callback in app.callback_map.items() if writes in output
         ]
 
     def __call__(self, trigger: str, **values) -> dict:
@@ -320,9 +319,10 @@ class Toolbar:
             value = values.get(key, values.get(spec["id"]))
             return {"id": spec["id"], "property": spec["property"], "value": value}
 
+        declared = self.callback["output"]
         outputs = [
             {"id": o.component_id_str(), "property": o.component_property}
-            for o in self.callback["output"]
+            for o in (declared if isinstance(declared, list) else [declared])
         ]
         prop = "contents" if trigger == toolbar.UPLOAD else "n_clicks"
         body = {
@@ -348,7 +348,9 @@ def test_the_toolbar_saves_renames_deletes_and_says_what_is_wrong(tmp_path):
         tmp_path / f"{name}.yaml",
         {"dataset": {"name": "t", **{k: f"data/{v}" for k, v in files.items()}}, "layout": "table"},
     )
-    act = Toolbar(create_app(config, warm_up=False))
+    app = create_app(config, warm_up=False)
+    act = Toolbar(app)
+    export = Toolbar(app, f"{toolbar.DOWNLOAD}.data")
     mask = _mask(range(7), 120)
     selection = {"key": selection_store.put(mask), "count": 7, "n": 120}
     page = {CONFIG_KEY: name, SELECTION: selection}
@@ -358,6 +360,8 @@ def test_the_toolbar_saves_renames_deletes_and_says_what_is_wrong(tmp_path):
         return shown["children"], shown["className"]
 
     loaded = act(CONFIG_KEY, **page)
+    nothing_to_export = export(toolbar.EXPORT, **page)
+    assert message(nothing_to_export)[0] == "nothing is saved: nothing to export"
     assert loaded[toolbar.RECORDS]["data"] == [] and message(loaded) == ("", toolbar.OK)
     empty = act(toolbar.SAVE, **page, **{toolbar.NAME: "  "})
     assert message(empty) == ("give the selection a name", toolbar.ERROR)
@@ -371,6 +375,9 @@ def test_the_toolbar_saves_renames_deletes_and_says_what_is_wrong(tmp_path):
     assert (record["name"], record["count"], record["n"]) == ("seven", 7, 120)
     clash = act(toolbar.SAVE, **page, **{toolbar.NAME: "seven"})
     assert "'seven' is already saved" in message(clash)[0] and message(clash)[1] == toolbar.ERROR
+    download = export(toolbar.EXPORT, **page, **{toolbar.LIST: "seven"})[toolbar.DOWNLOAD]["data"]
+    assert download["filename"] == f"{name}-seven.csv"
+    assert download["content"] == "index,selection\n" + "".join(f"{i},seven\n" for i in range(7))
     renamed = act(toolbar.RENAME, **page, **{toolbar.NAME: "eight", toolbar.LIST: "seven"})
     assert message(renamed)[0] == "renamed 'seven' to 'eight'"
     assert [r["name"] for r in renamed[toolbar.RECORDS]["data"]] == ["eight"]

@@ -608,6 +608,9 @@ def layout(panel: Panel, options: ContrastOptions, dataset: Dataset) -> html.Div
         id=ids.part(panel, "results"),
         style=HIDDEN,
     )  # fmt: skip
+    first = None  # at first paint nothing is selected: say so at once (saved: the callback)
+    if not {a_value, b_value} - {SELECTED, REST}:
+        first = groups(a_value, b_value, None, None, lambda _: None, dataset.n)[2]
     settings = {
         "top": options.top,
         "bins": options.bins,
@@ -617,7 +620,7 @@ def layout(panel: Panel, options: ContrastOptions, dataset: Dataset) -> html.Div
     return html.Div(
         [
             pickers,
-            html.Div(id=ids.part(panel, "message"), className="contrast-message text-muted"),
+            html.Div(first, id=ids.part(panel, "message"), className="contrast-message text-muted"),
             dcc.Loading(results, delay_show=400, type="dot"),
             dcc.Store(id=ids.part(panel, "settings"), data=settings),
             dcc.Store(id=ids.part(panel, "groups"), data=None),

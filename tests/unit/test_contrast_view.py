@@ -183,6 +183,8 @@ def test_layout_builds_pickers_with_the_options_groups():
     body = view.layout(Panel("c"), options_model("contrast")(a="cats"), dataset)
     text = str(body)
     assert "saved:cats" in text and "cats (not saved)" in text
+    first = str(view.layout(Panel("c"), options_model("contrast")(), dataset))
+    assert "Nothing is selected" in first  # said at first paint, before any callback
 
 
 # ------------------------------------------------------------------ the saved-selections toolbar

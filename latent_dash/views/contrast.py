@@ -172,6 +172,8 @@ def groups(
     """(a, b, problem): both groups over the visible samples (`visible`: mask or None), or
     a sentence that says why they cannot be compared."""
     if selected is not None and visible is not None:
+        if selected.any() and not (selected & visible).any() and SELECTED in (a_value, b_value):
+            return None, None, "No selected sample is visible: the filter hides the selection."
         selected = selected & visible  # "selected" means the visible part of the selection
     a, problem = group_mask(a_value, selected, saved, n)
     if problem:

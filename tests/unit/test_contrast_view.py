@@ -160,6 +160,7 @@ def test_undefined_cases_are_sentences():
     hidden = np.zeros(N, bool)
     hidden[N // 2 :] = True  # the filter hides all of A
     assert "no visible samples" in state("saved:a", "rest", a, hidden, lambda _: a)["problem"]
+    assert "the filter hides the selection" in state("selection", "rest", a, hidden)["problem"]
 
 
 def test_the_filter_restricts_both_groups():

@@ -47,6 +47,7 @@ from latent_dash.routes import register_routes
 from latent_dash.security_headers import register_security_headers
 from latent_dash.selection import encode
 from latent_dash.ui import link_state
+from latent_dash.ui import saved_selections as saved_selections_bar
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_comparison, build_grid
 from latent_dash.ui.messages import cache_panel, error_panel, no_config_panel, warning_panel
@@ -381,6 +382,7 @@ def create_app(
     _log_access(menu, auth)
     selection_bar_callbacks(app, menu)
     link_state.register_callbacks(app)
+    saved_selections_bar.register_callbacks(app, menu)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)
     register_hardening(app)

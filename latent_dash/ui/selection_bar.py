@@ -32,6 +32,7 @@ from latent_dash.page import (
 )
 from latent_dash.selection import decode
 from latent_dash.ui.link_state import copy_link
+from latent_dash.ui.saved_selections import saved_selections_bar
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
 
@@ -85,6 +86,7 @@ def selection_bar() -> html.Div:
             copy_link(),
             dcc.Download(id="export-csv-download"),
             dcc.Download(id="export-npy-download"),
+            saved_selections_bar(),
         ],
         className="selection-bar d-flex align-items-center flex-wrap",
     )

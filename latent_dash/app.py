@@ -360,7 +360,7 @@ def create_app(
         if n is not None and n == size and not from_link:
             resets[:3] = [no_update] * 3  # selection mask, selection and focus carry over
         if n is not None and from_link:  # the address's selection and focus, or none
-            selection, problem = link_state.restored_selection(state, n)
+            selection, problem = link_state.restored_selection(state, n, key)
             mask = selection_store.get(selection["key"], n) if selection else None
             focus = None if state.focus is None else dataset.position_of(state.focus)
             wanted = (None if mask is None else encode(mask) | {"source": "link"}, selection, focus)

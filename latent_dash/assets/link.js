@@ -1,7 +1,7 @@
 /* The address bar follows the page's state, so a link reproduces the view
  * (latent_dash/ui/link_state.py is its twin: it reads what this writes).
  *
- * ?config=KEY&sel=SELECTION&focus=ROW&panels={"view@model":{option:value}}
+ * ?config=KEY&sel=SELECTION&saved=NAME&focus=ROW&panels={"view@model":{option:value}}
  *
  * Only what differs from the values the page was drawn with (the `link-base` store) goes into
  * `panels`. Each new state is a new history entry (pushState), so back and forward walk through
@@ -44,6 +44,8 @@
     const query = new URLSearchParams();
     query.set("config", configKey);
     if (selection && selection.key) query.set("sel", selection.key);
+    const source = String((selection && selection.source) || "");
+    if (source.startsWith("saved:")) query.set("saved", source.slice(6));
     if (typeof focus === "number") query.set("focus", String(fileRow(focus, base.dropped)));
     if (Object.keys(panels).length) query.set("panels", JSON.stringify(panels));
     return "?" + query.toString();

@@ -2,8 +2,9 @@
 
 `?config=KEY&sel=SELECTION&focus=ROW&panels=JSON`:
 - `sel`: the selection's content key (selection_store); the same server (any of its workers)
-  gives the same samples. A key no longer kept (the cache was cleared) opens the page without
-  it, and says so.
+  gives the same samples. `saved`: the saved selection it was recalled from, if any (kept even
+  when the cache drops the key; `?config=KEY&saved=NAME` alone recalls it). A selection no
+  longer kept opens the page without it, and says so.
 - `focus`: the focus sample's row in the user's files.
 - `panels`: each panel's options the user changed in the page, {"view@model": {option: value}}
   (the kinds declare which: `View.linked`; e.g. a scatter's axes and colour, an embedding's
@@ -28,10 +29,12 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html
 
-from latent_dash import selection_store
+from latent_dash import saved_selections, selection_store
 from latent_dash.data import Dataset
 from latent_dash.kinds import registry
 from latent_dash.page import CONFIG_KEY, DATA, FOCUS, SELECTION
+from latent_dash.selection import mask_key
+from latent_dash.storage import CacheUnavailable
 
 LINK_BASE = "link-base"
 MAX_PANELS_TEXT = 20_000  # characters of the `panels` parameter read; longer is not ours
@@ -43,6 +46,7 @@ class LinkState:
     """What an address asks for beyond its config."""
 
     selection: str | None = None
+    saved: str | None = None  # the name of the saved selection the selection was recalled from
     focus: int | None = None  # a row in the user's files
     panels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -54,6 +58,9 @@ def parse(search: str | None) -> LinkState:
     selection = (query.get("sel") or [None])[0]
     if selection and len(selection) <= 64 and selection.isalnum():
         state.selection = selection
+    saved = (query.get("saved") or [None])[0]
+    if saved and len(saved) <= 80 and saved.isprintable():
+        state.saved = saved
     focus = (query.get("focus") or [None])[0]
     if focus and focus.isdigit():
         state.focus = int(focus)
@@ -76,6 +83,8 @@ def address(config_key: str, state: LinkState | None = None) -> str:
     if state is not None:
         if state.selection:
             query["sel"] = state.selection
+        if state.saved:
+            query["saved"] = state.saved
         if state.focus is not None:
             query["focus"] = str(state.focus)
         if state.panels:
@@ -83,18 +92,29 @@ def address(config_key: str, state: LinkState | None = None) -> str:
     return "?" + urlencode(query)
 
 
-def restored_selection(state: LinkState, n: int) -> tuple[dict | None, str | None]:
-    """(`selection` store value, problem) of a link's selection over n samples."""
-    if not state.selection:
+def restored_selection(state: LinkState, n: int, config_key: str) -> tuple[dict | None, str | None]:
+    """(`selection` store value, problem) of a link's selection over n samples: its content
+    key while the server keeps it; else the saved selection the link names, when it is that
+    same selection (or the link names only it: `?config=KEY&saved=NAME`)."""
+    if not state.selection and not state.saved:
         return None, None
-    mask = selection_store.get(state.selection, n)
+    mask = selection_store.get(state.selection, n) if state.selection else None
+    source = "link"
+    if state.saved:
+        try:
+            saved = saved_selections.mask(config_key, state.saved, n)
+        except (ValueError, CacheUnavailable):
+            saved = None
+        if saved is not None and state.selection in (None, mask_key(saved)):
+            mask, source = saved, f"saved:{state.saved}"  # the next address names it again
     if mask is None:
         return None, (
-            "This link's selection is no longer kept on this server (its cache was cleared or "
-            "it is over other samples), so the page opened without it. Select again and copy a "
-            "new link."
+            "This link's selection is no longer kept on this server (its cache was cleared, it "
+            "is over other samples, or its saved selection was deleted), so the page opened "
+            "without it. Select again and copy a new link."
         )
-    return {"key": state.selection, "count": int(mask.sum()), "n": n, "source": "link"}, None
+    key = selection_store.put(mask)
+    return {"key": key, "count": int(mask.sum()), "n": n, "source": source}, None
 
 
 def link_base(

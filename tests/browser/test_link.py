@@ -111,3 +111,24 @@ def test_a_filter_travels_as_its_panels_ranges(dash_duo, config: Path):
     slider = dash_duo.find_element(".view-filters .filters-block:nth-child(3) .filters-readout")
     assert slider.text == "\u2264 0.5"
     assert dash_duo.get_logs() == []
+
+
+def test_a_link_may_name_a_saved_selection(dash_duo, config: Path):
+    """`?saved=NAME` recalls a saved selection by its name; a recalled selection's address
+    names it, so the link still works once the cache has dropped the selection's key."""
+    from latent_dash import saved_selections
+
+    chosen = np.zeros(N, dtype=bool)
+    chosen[[3, 5, 8, 13, 21]] = True
+    saved_selections.save("linked", "fibonacci", chosen, replace=True)
+    serve(dash_duo, create_app(config, warm_up=False))
+    dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
+    base = dash_duo.driver.current_url.split("?")[0]
+    dash_duo.driver.get(base + "?" + urlencode({"config": "linked", "saved": "fibonacci"}))
+    dash_duo.wait_for_text_to_equal("#selection-count", f"5 of {N} selected")
+    until(dash_duo, lambda: scatter_selected(dash_duo, SC) == [3, 5, 8, 13, 21])
+    # an unknown name opens without a selection, and says so
+    dash_duo.driver.get(base + "?" + urlencode({"config": "linked", "saved": "nobody"}))
+    dash_duo.wait_for_element(".link-problem")
+    dash_duo.wait_for_text_to_equal("#selection-count", f"0 of {N} selected")
+    assert dash_duo.get_logs() == []

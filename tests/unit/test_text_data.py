@@ -116,3 +116,44 @@ def test_cluster_cards_name_a_few_members(labelled, plain):
     rows = [int(e.split(" · ")[0]) for e in examples]
     assert rows == sorted(rows) and all(r % 2 == 1 for r in rows)
     assert clusters.cluster_examples(plain, labels, 1) == []
+
+
+def test_many_categories_get_a_legend_of_the_most_frequent_and_other():
+    from latent_dash.views.palette import CATEGORY_COLORS, OTHER_COLOR
+    from latent_dash.views.points import TOP_CATEGORIES, category_groups
+
+    # value v (0..60) appears v + 1 times: the 20 most frequent are 41..60
+    values = np.array([f"v{v:02d}" for v in range(61) for _ in range(v + 1)], dtype=object)
+    names, groups, colors = category_groups(values)
+    assert names == [f"v{v:02d}" for v in range(41, 61)] + ["other (41 values)"]
+    assert colors == CATEGORY_COLORS[:TOP_CATEGORIES] + [OTHER_COLOR]
+    assert len(set(colors)) == len(colors)  # every legend entry its own colour
+    assert (groups[values == "v41"] == 0).all() and (groups[values == "v60"] == 19).all()
+    assert (groups[values == "v05"] == 20).all() and groups.shape == values.shape
+    # at most MAX_LEGEND_CATEGORIES values: every value its entry, as before
+    few = np.array(["b", "a", "c", "a"], dtype=object)
+    names, groups, colors = category_groups(few)
+    assert names == ["a", "b", "c"] and groups.tolist() == [1, 0, 2, 0]
+    assert colors == CATEGORY_COLORS[:3]
+
+
+def test_scatter_of_61_modules_has_a_legend_not_a_colour_bar(labelled):
+    import plotly.graph_objects as go
+
+    from latent_dash.views.points import MODEBAR_MARGIN, point_traces, scatter_layout
+
+    xs, ys = labelled.column("z0"), labelled.column("z1")
+    traces = point_traces(labelled, xs, ys, "module")
+    assert not any(t.marker.showscale for t in traces)
+    names = [t.name for t in traces]
+    assert names[0] == "other (41 values)" and traces[0].legendrank == 2000  # drawn underneath
+    assert "m00" in names and len(names) == 21
+    rows = np.sort(np.concatenate([t.customdata for t in traces]))
+    assert rows.tolist() == list(range(labelled.n))  # every sample in exactly one trace
+    m00 = next(t for t in traces if t.name == "m00")
+    modules = labelled.column("module")
+    assert sorted(m00.customdata.tolist()) == np.flatnonzero(modules == "m00").tolist()
+    figure = scatter_layout(go.Figure(traces), "z0", "z1", "r")
+    assert figure.layout.margin.t == MODEBAR_MARGIN  # the legend starts below the mode bar
+    plain = scatter_layout(go.Figure(point_traces(labelled, xs, ys, None)), "z0", "z1", "r")
+    assert plain.layout.margin.t == 10

@@ -50,3 +50,68 @@ def test_table_shows_the_label_and_text_first(dash_duo, tmp_path: Path):
     cell = f'{GRID} .ag-row[row-index="3"] [col-id="c0"]'
     until(dash_duo, lambda: dash_duo.find_element(cell).text == title(3))
     assert dash_duo.get_logs() == []
+
+
+RECTS_JS = """
+const panel = document.querySelector(arguments[0]);
+const rect = (e) => { const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+const items = [...panel.querySelectorAll('.legend .traces')].map(rect);
+const bar = panel.querySelector('.modebar');
+return {items: items, modebar: bar ? rect(bar) : null};
+"""
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and (b["top"] < a["bottom"])
+    )
+
+
+def test_a_61_category_column_gets_a_legend_clear_of_the_mode_bar(dash_duo, tmp_path: Path):
+    config = text_config(
+        tmp_path, "scatter", {"scatter": {"x": "z0", "y": "z1", "color": "module"}}
+    )
+    serve(dash_duo, create_app(config))
+    legend = until(dash_duo, lambda: texts(dash_duo, ".view-scatter .legendtext"))
+    assert len(legend) == 21 and legend[-1] == "other (41 values)"
+    assert legend[0] == "m00" and "m19" in legend and "m20" not in legend  # most frequent
+    assert not dash_duo.find_elements(".view-scatter .colorbar")  # no colour bar of codes
+    # hovering shows the mode bar; the first legend entry is not under it
+    dash_duo.find_element(".view-scatter .nsewdrag").click()
+    rects = until(dash_duo, lambda: dash_duo.driver.execute_script(RECTS_JS, ".view-scatter"))
+    assert rects["modebar"] is not None and rects["modebar"]["bottom"] > rects["modebar"]["top"]
+    assert not any(overlap(item, rects["modebar"]) for item in rects["items"])
+    assert dash_duo.get_logs() == []
+
+
+LINE_COLOURS_JS = """
+const p = document.querySelector(arguments[0] + ' .pc-root').__parallel;
+if (!p || !p.color || !p.colors) return null;
+const used = new Set();
+for (const r of p.rows) used.add(p.colors[p.color[r]]);
+return {colours: used.size, name: p.colorName || null};
+"""
+
+
+def test_a_clustering_recolours_a_parcoords_that_started_with_one_colour(dash_duo, tmp_path):
+    config = text_config(
+        tmp_path,
+        {"row": ["parcoords", "clusters"]},
+        {"clusters": {"k": 4}},
+    )
+    serve(dash_duo, create_app(config))
+    cap = """.view-parcoords [id*='"part":"caption"']"""
+    dash_duo.wait_for_contains_text(cap, "one colour")
+    dash_duo.find_element(".view-clusters .clusters-run").click()
+    dash_duo.wait_for_contains_text(".view-clusters .clusters-status", "4 clusters", timeout=15)
+    dash_duo.wait_for_contains_text(".view-parcoords .view-controls", "kmeans_k4")
+    dash_duo.wait_for_contains_text(cap, "colour: kmeans_k4")
+    coloured = until(
+        dash_duo, lambda: dash_duo.driver.execute_script(LINE_COLOURS_JS, ".view-parcoords")
+    )
+    assert coloured["colours"] == 4  # one colour per cluster's label (0-3 on the scale)
+    assert dash_duo.get_logs() == []

@@ -126,7 +126,7 @@ def test_many_categories_get_a_legend_of_the_most_frequent_and_other():
     values = np.array([f"v{v:02d}" for v in range(61) for _ in range(v + 1)], dtype=object)
     names, groups, colors = category_groups(values)
     assert names == [f"v{v:02d}" for v in range(41, 61)] + ["other (41 values)"]
-    assert colors == CATEGORY_COLORS[:TOP_CATEGORIES] + [OTHER_COLOR]
+    assert colors == [*CATEGORY_COLORS[:TOP_CATEGORIES], OTHER_COLOR]
     assert len(set(colors)) == len(colors)  # every legend entry its own colour
     assert (groups[values == "v41"] == 0).all() and (groups[values == "v60"] == 19).all()
     assert (groups[values == "v05"] == 20).all() and groups.shape == values.shape

@@ -48,6 +48,7 @@ from latent_dash.security_headers import register_security_headers
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_comparison, build_grid
 from latent_dash.ui.messages import cache_panel, error_panel, no_config_panel, warning_panel
+from latent_dash.ui.search import register_callbacks as search_callbacks
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.views import comparison, register_all
@@ -356,6 +357,7 @@ def create_app(
     register_security_headers(app.server, embeddable=embeddable)
     _log_access(menu, auth)
     selection_bar_callbacks(app, menu)
+    search_callbacks(app, menu)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)
     register_hardening(app)

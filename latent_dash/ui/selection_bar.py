@@ -31,6 +31,7 @@ from latent_dash.page import (
     Page,
 )
 from latent_dash.selection import decode
+from latent_dash.ui.search import search_box
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
 
@@ -81,6 +82,7 @@ def selection_bar() -> html.Div:
                 className="ms-1",
                 disabled=True,
             ),
+            search_box(),
             dcc.Download(id="export-csv-download"),
             dcc.Download(id="export-npy-download"),
         ],

@@ -115,3 +115,43 @@ def test_a_clustering_recolours_a_parcoords_that_started_with_one_colour(dash_du
     )
     assert coloured["colours"] == 4  # one colour per cluster's label (0-3 on the scale)
     assert dash_duo.get_logs() == []
+
+
+def search_for(dash_duo, query: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    box = dash_duo.find_element("#search-text")
+    box.clear()
+    box.send_keys(query + Keys.ENTER)
+
+
+def test_search_selects_the_matching_samples_in_the_toolbars_mode(dash_duo, tmp_path: Path):
+    import numpy as np
+
+    from tests.browser.helpers import scatter_selected
+
+    config = text_config(tmp_path, "scatter", label="title", text=["body"])
+    serve(dash_duo, create_app(config))
+    dash_duo.wait_for_text_to_equal("#selection-count", "0 of 150 selected")
+    search_for(dash_duo, "about music")
+    dash_duo.wait_for_text_to_equal("#selection-count", "30 of 150 selected")
+    dash_duo.wait_for_text_to_equal("#search-status", "30 matches in title, body")
+    music = np.flatnonzero(np.arange(150) % 5 == 2).tolist()
+    assert until(dash_duo, lambda: scatter_selected(dash_duo, ".view-scatter") == music)
+
+    # a regular expression, added to the selection in the toolbar's "Add" mode
+    [add] = [e for e in dash_duo.find_elements("#selection-mode label") if e.text == "Add"]
+    add.click()
+    dash_duo.find_element("#search-regex").click()
+    search_for(dash_duo, r"^Sentence 1\d about")
+    dash_duo.wait_for_text_to_equal("#search-status", "10 matches in title, body")
+    dash_duo.wait_for_text_to_equal("#selection-count", "38 of 150 selected")  # 12, 17 in both
+    union = sorted(set(music) | set(range(10, 20)))
+    assert until(dash_duo, lambda: scatter_selected(dash_duo, ".view-scatter") == union)
+
+    # a broken pattern says why and leaves the selection alone
+    search_for(dash_duo, "(about")
+    dash_duo.wait_for_contains_text("#search-status", "not a valid regular expression")
+    assert "text-danger" in dash_duo.find_element("#search-status").get_attribute("class")
+    assert dash_duo.find_element("#selection-count").text == "38 of 150 selected"
+    assert dash_duo.get_logs() == []

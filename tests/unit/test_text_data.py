@@ -157,3 +157,36 @@ def test_scatter_of_61_modules_has_a_legend_not_a_colour_bar(labelled):
     assert figure.layout.margin.t == MODEBAR_MARGIN  # the legend starts below the mode bar
     plain = scatter_layout(go.Figure(point_traces(labelled, xs, ys, None)), "z0", "z1", "r")
     assert plain.layout.margin.t == 10
+
+
+def test_search_finds_the_samples_whose_text_matches(labelled, plain):
+    from latent_dash.ui.search import matching, status_text
+
+    music = np.flatnonzero(np.arange(labelled.n) % 5 == 2)  # title(i) names TOPICS[i % 5]
+    assert np.flatnonzero(matching(labelled, "about MUSIC")).tolist() == music.tolist()
+    teens = matching(labelled, r"^Sentence 1\d about", regex=True)
+    assert np.flatnonzero(teens).tolist() == list(range(10, 20))
+    assert not matching(labelled, r"^Sentence 1\d about").any()  # not a pattern without regex
+    assert matching(labelled, "Body text 7:").sum() == 1  # dataset.text is searched too
+    assert matching(plain, "m00").sum() == 30 + 2  # no keys: every text column (module)
+    assert not matching(labelled, "m00").any()  # the keys name what is searched
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        matching(labelled, "(about", regex=True)
+    with pytest.raises(ValueError, match="at most 200"):
+        matching(labelled, "x" * 201)
+    assert status_text(30, 30, ["title", "body"]) == "30 matches in title, body"
+    assert status_text(1, 0, ["a", "b", "c", "d"]) == "1 match (0 visible) in a, b, c +1"
+
+
+def test_search_writes_only_the_shared_stores_and_its_own_status():
+    from dash import Dash
+
+    from latent_dash import page
+    from latent_dash.ui import search
+
+    app = Dash(__name__, suppress_callback_exceptions=True)
+    search.register_callbacks(app, {})
+    written = " ".join(app.callback_map)
+    assert page.SELECTION_MASK in written and page.SELECTION in written
+    for name in written.strip(".").split("..."):
+        assert name.split(".")[0] in {page.SELECTION_MASK, page.SELECTION, search.STATUS}, name

@@ -155,3 +155,21 @@ def test_search_selects_the_matching_samples_in_the_toolbars_mode(dash_duo, tmp_
     assert "text-danger" in dash_duo.find_element("#search-status").get_attribute("class")
     assert dash_duo.find_element("#selection-count").text == "38 of 150 selected"
     assert dash_duo.get_logs() == []
+
+
+def test_a_wide_latent_opens_with_the_axes_that_vary_most(dash_duo, tmp_path: Path):
+    from latent_dash.data import open_config
+    from latent_dash.views.parcoords import ParcoordsOptions, default_dims
+    from tests.browser.helpers import axis_titles
+    from tests.text_data import LOUD
+
+    config = text_config(tmp_path, "parcoords")
+    serve(dash_duo, create_app(config))
+    expected = default_dims(open_config(config)[1], ParcoordsOptions())
+    titles = until(dash_duo, lambda: axis_titles(dash_duo, ".view-parcoords"))
+    assert titles == expected and len(titles) == 16 and titles[0] == f"z{LOUD}"
+    notice = dash_duo.find_element(".view-parcoords .parcoords-notice").text
+    assert (
+        notice == "48 latent dims: showing the 16 that vary most; every dim is in the axes picker"
+    )
+    assert dash_duo.get_logs() == []

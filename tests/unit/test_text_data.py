@@ -190,3 +190,54 @@ def test_search_writes_only_the_shared_stores_and_its_own_status():
     assert page.SELECTION_MASK in written and page.SELECTION in written
     for name in written.strip(".").split("..."):
         assert name.split(".")[0] in {page.SELECTION_MASK, page.SELECTION, search.STATUS}, name
+
+
+def wide_dataset(n: int = 400, dims: int = 40, seed: int = 1):
+    """A latent whose dims 33, 7 and 21 vary most (in that order) and whose dim 12 (of small
+    variance) is a monotone function of the metadata column `score`."""
+    import pandas as pd
+
+    from latent_dash.data import Dataset
+
+    rng = np.random.default_rng(seed)
+    scale = np.full(dims, 0.5)
+    scale[[33, 7, 21]] = [5.0, 4.0, 3.0]
+    latent = rng.normal(size=(n, dims)) * scale
+    score = rng.random(n)
+    latent[:, 12] = 0.2 * np.exp(score) + rng.normal(scale=0.01, size=n)
+    return Dataset(
+        name="wide",
+        latent=latent.astype(np.float32),
+        latent_names=[f"z{i}" for i in range(dims)],
+        metadata=pd.DataFrame({"score": score}),
+    )
+
+
+def test_a_wide_parcoords_shows_the_axes_that_fit_in_a_telling_order():
+    from latent_dash.views.parcoords import (
+        DEFAULT_AXES,
+        ParcoordsOptions,
+        default_dims,
+        wide_notice,
+    )
+
+    dataset = wide_dataset()
+    assert DEFAULT_AXES == 16  # 40 px between axes in a 600 px panel
+    dims = default_dims(dataset, ParcoordsOptions())
+    assert len(dims) == 16 and dims[:3] == ["z33", "z7", "z21"] and "z12" not in dims
+    assert wide_notice(dataset, ParcoordsOptions()) == (
+        "40 latent dims: showing the 16 that vary most; every dim is in the axes picker"
+    )
+    related = ParcoordsOptions(order="relation", color="score", axes=5)
+    assert default_dims(dataset, related)[0] == "z12"
+    assert "the 5 most related to score" in wide_notice(dataset, related)
+    no_colour = ParcoordsOptions(order="relation")  # nothing to relate to: variance
+    assert default_dims(dataset, no_colour) == dims
+    first = ParcoordsOptions(order="index", axes=4)
+    assert default_dims(dataset, first) == ["z0", "z1", "z2", "z3"]
+    assert "showing the first 4" in wide_notice(dataset, first)
+    # dims given, or a latent that fits: every dim in order, no notice
+    assert default_dims(dataset, ParcoordsOptions(dims=["z1", "z0"])) == ["z1", "z0"]
+    assert wide_notice(dataset, ParcoordsOptions(dims=["z1", "z0"])) is None
+    assert default_dims(dataset, ParcoordsOptions(axes=40)) == dataset.latent_names
+    assert wide_notice(dataset, ParcoordsOptions(axes=40)) is None

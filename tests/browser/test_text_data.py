@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from latent_dash.app import create_app
@@ -79,7 +80,8 @@ def test_a_61_category_column_gets_a_legend_clear_of_the_mode_bar(dash_duo, tmp_
     legend = until(dash_duo, lambda: texts(dash_duo, ".view-scatter .legendtext"))
     assert len(legend) == 21 and legend[-1] == "other (41 values)"
     assert legend[0] == "m00" and "m19" in legend and "m20" not in legend  # most frequent
-    assert not dash_duo.find_elements(".view-scatter .colorbar")  # no colour bar of codes
+    bars = "return document.querySelectorAll('.view-scatter .colorbar').length"
+    assert dash_duo.driver.execute_script(bars) == 0  # no colour bar over category codes
     # hovering shows the mode bar; the first legend entry is not under it
     dash_duo.find_element(".view-scatter .nsewdrag").click()
     rects = until(dash_duo, lambda: dash_duo.driver.execute_script(RECTS_JS, ".view-scatter"))
@@ -172,4 +174,60 @@ def test_a_wide_latent_opens_with_the_axes_that_vary_most(dash_duo, tmp_path: Pa
     assert (
         notice == "48 latent dims: showing the 16 that vary most; every dim is in the axes picker"
     )
+    assert dash_duo.get_logs() == []
+
+
+CELL_JS = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+const plot = gd.getBoundingClientRect();
+return [xa._offset + xa.l2p(arguments[1]), ya._offset + ya.d2p(arguments[2]),
+        box.left - plot.left, box.top - plot.top];
+"""
+
+SHAPES_JS = """
+const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
+return (gd.layout.shapes || []).map((s) => [s.x0, s.x1]);
+"""
+
+
+def test_dimheatmap_draws_the_selection_and_a_click_focuses_a_sample(dash_duo, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from latent_dash.data import open_config
+    from latent_dash.views.dimheatmap import DimHeatmapOptions, heat_matrix
+
+    panel = ".view-dimheatmap"
+    config = text_config(
+        tmp_path,
+        {"row": ["dimheatmap", "table"]},
+        {"dimheatmap": {"samples": 100}},
+        label="title",
+    )
+    dataset = open_config(config)[1]
+    serve(dash_duo, create_app(config))
+    caption = f"{panel} .dimheatmap-caption"
+    dash_duo.wait_for_contains_text(caption, "a seeded random 100 of the 150 samples")
+    until(dash_duo, lambda: dash_duo.find_elements(f"{panel} .heatmaplayer image"))
+
+    # the selection (here from the search box) becomes the columns
+    search_for(dash_duo, "about music")
+    dash_duo.wait_for_contains_text(caption, "all 30 selected samples, ordered by the first")
+    selected = np.flatnonzero(np.arange(150) % 5 == 2)
+    mask = np.zeros(150, dtype=bool)
+    mask[selected] = True
+    matrix = heat_matrix(dataset, DimHeatmapOptions(samples=100), mask)
+    assert sorted(matrix.samples.tolist()) == selected.tolist()
+
+    # a click on a cell of column 7 focuses that column's sample, outlined in the heatmap
+    area = dash_duo.find_element(f"{panel} .nsewdrag")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", area)
+    x, y, left, top = dash_duo.driver.execute_script(CELL_JS, panel, 7, matrix.dims[2])
+    dx = int(x - left - area.size["width"] / 2)  # from the plot area's centre
+    dy = int(y - top - area.size["height"] / 2)
+    ActionChains(dash_duo.driver).move_to_element(area).move_by_offset(dx, dy).click().perform()
+    sample = int(matrix.samples[7])
+    dash_duo.wait_for_contains_text(".view-table .table-caption", f"focus: sample {sample}")
+    assert until(dash_duo, lambda: dash_duo.driver.execute_script(SHAPES_JS, panel)) == [[6.5, 7.5]]
     assert dash_duo.get_logs() == []

@@ -241,3 +241,57 @@ def test_a_wide_parcoords_shows_the_axes_that_fit_in_a_telling_order():
     assert wide_notice(dataset, ParcoordsOptions(dims=["z1", "z0"])) is None
     assert default_dims(dataset, ParcoordsOptions(axes=40)) == dataset.latent_names
     assert wide_notice(dataset, ParcoordsOptions(axes=40)) is None
+
+
+def test_dimheatmap_rows_by_variance_columns_by_first_component():
+    import pandas as pd
+
+    from latent_dash.data import Dataset
+    from latent_dash.views import dimheatmap as dh
+
+    # samples on a line through the latent: position t along dims b and d (3 and 1 per unit);
+    # dims a and c are small noise, so b varies most, then d, then c
+    rng = np.random.default_rng(2)
+    n = 80
+    t = rng.permutation(np.linspace(-1, 1, n))
+    latent = np.outer(t, [0.0, 3.0, 0.0, 1.0])
+    latent[:, [0, 2]] = rng.normal(size=(n, 2)) * [0.01, 0.05]  # noise, more in dim c
+    dataset = Dataset(
+        name="line",
+        latent=latent.astype(np.float32),
+        latent_names=["a", "b", "c", "d"],
+        metadata=pd.DataFrame({"t": t, "name": [f"s{i}" for i in range(n)]}),
+    )
+    options = dh.DimHeatmapOptions(dims=3, samples=500)
+    matrix = dh.heat_matrix(dataset, options)
+    assert matrix.dims == ["b", "d", "c"]  # by variance, the 3 that vary most
+    assert matrix.z.shape == (3, n) and not matrix.selected and matrix.pool == n
+    assert np.array_equal(matrix.samples, np.argsort(t))  # PC1 is t (largest loading +)
+    z_b = (latent[:, 1] - latent[:, 1].mean()) / latent[:, 1].std()
+    assert np.allclose(matrix.z[0], z_b[matrix.samples], atol=1e-5)  # z-scores over all
+    raw = dh.heat_matrix(dataset, dh.DimHeatmapOptions(dims=3, standardise=False))
+    assert np.allclose(raw.z[0], latent[raw.samples, 1], atol=1e-6)
+
+    # a selection of 50 with samples=10: a seeded 10 of them, the same each time, by column
+    selected = np.zeros(n, dtype=bool)
+    selected[:50] = True
+    visible = np.ones(n, dtype=bool)
+    visible[0] = False  # hidden: never drawn
+    few = dh.DimHeatmapOptions(samples=10)
+    first = dh.heat_matrix(dataset, few, selected, visible, sort_by="t")
+    again = dh.heat_matrix(dataset, few, selected, visible, sort_by="t")
+    assert np.array_equal(first.samples, again.samples) and len(first.samples) == 10
+    assert first.pool == 49 and first.selected and set(first.samples) <= set(range(1, 50))
+    assert np.all(np.diff(t[first.samples]) > 0) and first.order == "t"
+    text = dh.caption(first, dataset, few)
+    assert "a seeded random 10 of the 49 selected samples, ordered by t" in text
+    assert "all 4 latent dims" in text
+    by_name = dh.heat_matrix(dataset, few, selected, visible, sort_by="name")
+    assert [str(dataset.column("name")[s]) for s in by_name.samples] == sorted(
+        str(dataset.column("name")[s]) for s in by_name.samples
+    )
+    empty = dh.heat_matrix(dataset, few, np.zeros(n, dtype=bool))
+    assert empty.z.shape == (4, 0) and dh.caption(empty, dataset, few).startswith("No sample")
+
+    assert dh.focus_shapes([5, 9, 2], 9)[0]["x0"] == 0.5  # column 1
+    assert dh.focus_shapes([5, 9, 2], 7) == [] and dh.focus_shapes(None, 1) == []

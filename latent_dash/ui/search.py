@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Dash, Input, Output, State, html, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from latent_dash.compute.search import MAX_QUERY, search
@@ -95,16 +95,17 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Output(STATUS, "className"),
         Input(TEXT, "value"),
         Input(REGEX, "value"),
+        Input(CONFIG_KEY, DATA),
         State(SELECTION, DATA),
         State(SELECTION_MODE, "value"),
         State(FILTER, DATA),
-        State(CONFIG_KEY, DATA),
         State(DERIVED, DATA),
         prevent_initial_call=True,
     )
-    def select_matches(query, regex, current, mode, filtered, config_key, derived):
-        """The samples whose text matches, selected in the toolbar's mode."""
-        if not isinstance(query, str) or not query:
+    def select_matches(query, regex, config_key, current, mode, filtered, derived):
+        """The samples whose text matches, selected in the toolbar's mode (another config:
+        the count of the last search is cleared, nothing selected)."""
+        if ctx.triggered_id == CONFIG_KEY or not isinstance(query, str) or not query:
             return no_update, no_update, "", OK
         page = Page(menu, config_key, derived, model=0)  # every model has the same samples
         dataset = page.dataset

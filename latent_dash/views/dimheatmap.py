@@ -49,6 +49,7 @@ from latent_dash.views.palette import FOCUS_COLOR
 
 KIND = "dimheatmap"
 PC1 = "the first principal component"
+STATS_BLOCK = 50_000  # rows of the latent summed at a time (float64 copies stay ~150 MB)
 Z_LIMIT = 3.0  # z-scores beyond ±3 share the end colours
 RAW_SCALE = "Viridis"
 Z_SCALE = "RdBu_r"  # below the dim's mean blue, above red
@@ -115,13 +116,16 @@ def dim_stats(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dims by variance, most first; each dim's mean; its standard deviation), over all
     samples, once per dataset."""
     if dataset not in _stats_of:
-        latent = np.asarray(dataset.latent, dtype=np.float64)
-        std = latent.std(axis=0)
-        _stats_of[dataset] = (
-            rank_dims(dataset.latent, "variance"),
-            latent.mean(axis=0),
-            np.where(std > 0, std, 1.0),
-        )
+        total = np.zeros(dataset.dims)
+        squares = np.zeros(dataset.dims)
+        for start in range(0, dataset.n, STATS_BLOCK):  # float64 a block at a time: 1M x 384
+            block = np.asarray(dataset.latent[start : start + STATS_BLOCK], dtype=np.float64)
+            total += block.sum(axis=0)
+            squares += (block * block).sum(axis=0)
+        mean = total / dataset.n
+        std = np.sqrt(np.maximum(squares / dataset.n - mean * mean, 0.0))
+        scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+        _stats_of[dataset] = (rank_dims(dataset.latent, "variance"), mean, scale)
     return _stats_of[dataset]
 
 

@@ -74,7 +74,11 @@ def overlap(a: dict, b: dict) -> bool:
 
 def test_a_61_category_column_gets_a_legend_clear_of_the_mode_bar(dash_duo, tmp_path: Path):
     config = text_config(
-        tmp_path, "scatter", {"scatter": {"x": "z0", "y": "z1", "color": "module"}}
+        tmp_path,
+        "scatter",
+        {"scatter": {"x": "z0", "y": "z1", "color": "module"}},
+        label="title",
+        text=["body"],
     )
     serve(dash_duo, create_app(config))
     legend = until(dash_duo, lambda: texts(dash_duo, ".view-scatter .legendtext"))
@@ -87,6 +91,12 @@ def test_a_61_category_column_gets_a_legend_clear_of_the_mode_bar(dash_duo, tmp_
     rects = until(dash_duo, lambda: dash_duo.driver.execute_script(RECTS_JS, ".view-scatter"))
     assert rects["modebar"] is not None and rects["modebar"]["bottom"] > rects["modebar"]["top"]
     assert not any(overlap(item, rects["modebar"]) for item in rects["items"])
+    # the hover card names the sample by its label and shows its text
+    from tests.browser.helpers import hover_point
+
+    hover_point(dash_duo, ".view-scatter", 25)  # module m25: in the first trace, "other"
+    dash_duo.wait_for_contains_text(".dash-tooltip", f"25 · {title(25)}")
+    assert "body: Body text 25:" in dash_duo.find_element(".dash-tooltip").text
     assert dash_duo.get_logs() == []
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import diskcache
 import numpy as np
+import pandas as pd
 
 from latent_dash import selection_store
 from latent_dash.storage import CACHE_ERRORS, CacheUnavailable, disk_cache, unavailable
@@ -35,6 +36,7 @@ from latent_dash.storage import CACHE_ERRORS, CacheUnavailable, disk_cache, unav
 CACHE_NAME = "saved-selections"
 MAX_NAME = 80  # characters in a name
 MAX_SAVED = 1_000  # names per config
+MAX_IMPORT = 100  # selections in one imported file (each becomes an N-sample mask)
 HEADER = ("index", "selection")
 LOCK_TRIES = 2  # tries to lock before a busy cache is reported (SQLite waits 60 s in each)
 
@@ -128,9 +130,8 @@ def _save_many(config_key: str, named: list[tuple[str, np.ndarray]], replace: bo
         taken = [name for name, _ in named if name in index]
         if taken and not replace:
             listed = ", ".join(repr(name) for name in taken)
-            raise ValueError(
-                f"a selection named {listed} is already saved: choose another name, or replace it"
-            )
+            what = f"a selection named {listed} is" if len(taken) == 1 else f"{listed} are"
+            raise ValueError(f"{what} already saved: choose another name, or replace it")
         if len(set(index) | {name for name, _ in named}) > MAX_SAVED:
             raise ValueError(f"at most {MAX_SAVED} selections can be saved: delete some first")
         saved = []
@@ -330,14 +331,19 @@ def from_csv(
     `replace`).
     """
     file_rows, labels = _parse(text)
+    codes, order = pd.factorize(np.asarray(labels, dtype=object))  # names in the file's order
+    if len(order) > MAX_IMPORT:
+        raise ValueError(
+            f"the file holds {len(order)} selections; at most {MAX_IMPORT} can be imported at once"
+        )
     at = _positions(position_of, file_rows, n)
     problems: list[str] = []
     named: list[tuple[str, np.ndarray]] = []
-    label_array = np.asarray(labels, dtype=object)
-    for name in dict.fromkeys(labels):  # in the file's order
-        mine = label_array == name
-        positions = at[mine]
-        missing = np.unique(file_rows[mine][positions < 0])
+    by_name = np.argsort(codes, kind="stable")
+    groups = np.split(by_name, np.cumsum(np.bincount(codes, minlength=len(order)))[:-1])
+    for name, lines in zip(order, groups, strict=True):
+        positions = at[lines]
+        missing = np.unique(file_rows[lines][positions < 0])
         if len(missing):
             shown = ", ".join(str(row) for row in missing[:5])
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -350,6 +356,6 @@ def from_csv(
             continue
         selected = np.zeros(n, dtype=bool)
         selected[positions[positions >= 0]] = True
-        named.append((name, selected))
+        named.append((str(name), selected))
     saved = _save_many(config_key, named, replace) if named else []
     return saved, problems

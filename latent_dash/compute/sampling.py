@@ -226,6 +226,21 @@ def nearest_real(
     return rows[found].astype(np.int64), distance.astype(np.float64)
 
 
+def _median_other(
+    Z: np.ndarray, probe: np.ndarray, found: np.ndarray, distance: np.ndarray
+) -> float:
+    """The median distance from each probed sample to its nearest neighbour other than itself.
+
+    The sample itself is among its neighbours (at 0, or a rounding error from it): it and its
+    copies (closer than a millionth of the data's spread) are skipped.
+    """
+    spread = float(np.sqrt(np.var(np.asarray(Z[probe], dtype=np.float64), axis=0).sum()))
+    other = (found != probe[:, None]) & (distance > 1e-6 * spread)
+    first = np.where(other, distance, np.inf).min(axis=1)
+    first = first[np.isfinite(first)]
+    return float(np.median(first)) if len(first) else float("nan")
+
+
 def nn_scale(
     Z: np.ndarray,
     rows: np.ndarray | list[int] | None = None,
@@ -235,24 +250,16 @@ def nn_scale(
 ) -> float:
     """The median distance from a real sample to its nearest other real sample among `rows`.
 
-    Estimated on `queries` seeded samples. Copies of a sample (distance below a millionth of
-    the data's spread) are left out, so duplicates do not make it 0; NaN when fewer than 2
-    distinct samples.
+    Estimated on `queries` seeded samples. Copies of a sample are left out, so duplicates do
+    not make it 0; NaN when there are fewer than 2 distinct samples.
     """
     Z = np.asarray(Z)
     rows = _rows(rows, len(Z))
     if len(rows) < 2:
         return float("nan")
     probe = _subsample(rows, queries, seed)
-    k = min(len(rows), 3)
-    found, distance = nearest_real(Z, Z[probe], k=k, metric=metric, rows=rows)
-    spread = float(np.sqrt(np.var(np.asarray(Z[probe], dtype=np.float64), axis=0).sum()))
-    # the sample itself is among its neighbours (at 0, or a rounding error from it): skip it
-    # and its copies; the first farther one is its nearest neighbour
-    other = (found != probe[:, None]) & (distance > 1e-6 * spread)
-    first = np.where(other, distance, np.inf).min(axis=1)
-    first = first[np.isfinite(first)]
-    return float(np.median(first)) if len(first) else float("nan")
+    found, distance = nearest_real(Z, Z[probe], min(len(rows), 3), metric, rows)
+    return _median_other(Z, probe, found, distance)
 
 
 def novelty(
@@ -262,12 +269,24 @@ def novelty(
     metric: str = "euclidean",
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(nearest position, distance, novelty ratio) of each point against the real `rows`."""
-    found, distance = nearest_real(Z, points, 1, metric, rows)
-    scale = nn_scale(Z, rows, metric, seed)
+    """(nearest position, distance, novelty ratio) of each point against the real `rows`.
+
+    The ratio is the distance over `nn_scale` (NaN when that is undefined); one search serves
+    both, so the index over the real samples is built once.
+    """
+    Z = np.asarray(Z)
+    rows = _rows(rows, len(Z))
+    points = np.atleast_2d(np.asarray(points, dtype=np.float64))
+    if points.shape[1] != Z.shape[1]:
+        raise ValueError(f"the points have {points.shape[1]} dims, the latent {Z.shape[1]}")
+    probe = _subsample(rows, NOVELTY_QUERIES, seed)
+    k = min(len(rows), 3)
+    found, distance = nearest_real(Z, np.vstack([points, Z[probe]]), k, metric, rows)
+    m = len(points)
+    scale = _median_other(Z, probe, found[m:], distance[m:]) if len(rows) > 1 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = distance[:, 0] / scale
-    return found[:, 0], distance[:, 0], ratio
+        ratio = distance[:m, 0] / scale
+    return found[:m, 0], distance[:m, 0], ratio
 
 
 def sample_latent(

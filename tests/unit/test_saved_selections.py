@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -176,7 +177,7 @@ def test_csv_export_then_import_gives_the_same_selections():
     assert [r["name"] for r in imported] == ["a, with comma", 'say "hi"']
     for name in ("a, with comma", 'say "hi"'):
         np.testing.assert_array_equal(saved.mask("other", name, N), saved.mask("cfg", name, N))
-    with pytest.raises(ValueError, match="already saved"):
+    with pytest.raises(ValueError, match=r"^'a, with comma', 'say \"hi\"' are already saved"):
         saved.from_csv("other", text, source_rows, N)
     imported, _ = saved.from_csv("other", text, source_rows, N, replace=True)
     assert len(imported) == 2 and len(saved.names("other")) == 2
@@ -245,3 +246,22 @@ def test_a_locked_cache_is_reported_not_waited_on_forever(monkeypatch):
     monkeypatch.setattr(saved, "_store", Locked)
     with pytest.raises(storage.CacheUnavailable, match="locked by another process"):
         saved.save("cfg", "b", masked(2))
+
+
+def test_too_many_selections_in_one_file_are_refused():
+    lines = [f"{i},s{i}" for i in range(saved.MAX_IMPORT + 1)]
+    with pytest.raises(ValueError, match=f"at most {saved.MAX_IMPORT} can be imported"):
+        saved.from_csv("cfg", "index,selection\n" + "\n".join(lines), np.arange(N), N)
+    assert saved.names("cfg") == []
+
+
+def test_a_large_selection_round_trips_in_a_few_seconds():
+    n = 200_000
+    big = np.random.default_rng(0).random(n) < 0.5
+    started = time.perf_counter()
+    saved.save("cfg", "half", big)
+    text = saved.to_csv("cfg", np.arange(n), n)
+    imported, problems = saved.from_csv("copy", text, np.arange(n), n)
+    assert time.perf_counter() - started < 5
+    assert problems == [] and imported[0]["count"] == big.sum()
+    np.testing.assert_array_equal(saved.mask("copy", "half", n), big)

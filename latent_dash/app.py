@@ -51,6 +51,7 @@ from latent_dash.ui import saved_selections as saved_selections_bar
 from latent_dash.ui.columns import register_callbacks as column_picker_callbacks
 from latent_dash.ui.grid import build_comparison, build_grid
 from latent_dash.ui.messages import cache_panel, error_panel, no_config_panel, warning_panel
+from latent_dash.ui.search import register_callbacks as search_callbacks
 from latent_dash.ui.selection_bar import register_callbacks as selection_bar_callbacks
 from latent_dash.ui.selection_bar import selection_bar
 from latent_dash.views import comparison, register_all
@@ -383,6 +384,7 @@ def create_app(
     selection_bar_callbacks(app, menu)
     link_state.register_callbacks(app)
     saved_selections_bar.register_callbacks(app, menu)
+    search_callbacks(app, menu)
     column_picker_callbacks(app, menu)
     register_routes(app, menu)
     register_hardening(app)

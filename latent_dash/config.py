@@ -49,6 +49,16 @@ class DatasetConfig(BaseModel):
         description="Decoder of latent points to images: a demo-style .npz or "
         "package.module:function (which runs that code; see docs/configs.md).",
     )
+    label: str | None = Field(
+        None,
+        description="Metadata column naming each sample (a title, a sentence): shown in hover "
+        "cards, neighbour lists, cluster cards, image titles and the table's first columns.",
+    )
+    text: list[str] | None = Field(
+        None,
+        description="Metadata columns of text shown beside the label (the table's first "
+        "columns, hover cards) and searched (default: every non-numeric metadata column).",
+    )
 
     @field_validator("latent", "images", "params", "metadata", mode="before")
     @classmethod

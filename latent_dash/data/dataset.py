@@ -31,6 +31,13 @@ from latent_dash.errors import ConfigError, Problem, did_you_mean
 from latent_dash.kinds import LATENT, NUMERIC, column_fields
 
 MAX_CATEGORIES = 20  # an integer column with at most this many values is a category (labels)
+LABEL_WIDTH = 60  # characters of a sample's label shown in lists and titles
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` on one line, cut to `width` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,39 @@ class Dataset:
     warnings: list[str] = field(default_factory=list)
     derived: dict[str, np.ndarray] = field(default_factory=dict)  # computed columns, (N,) each
     decoder: Decoder | None = None  # dataset.decoder, loaded and checked (latent_dash.decoding)
+    label_column: str | None = None  # dataset.label: the metadata column naming each sample
+    text_columns: tuple[str, ...] = ()  # dataset.text: metadata columns of text, as given
+
+    def sample_label(self, position: int, width: int = LABEL_WIDTH) -> str | None:
+        """The sample's name from the label column, shortened to `width` characters (None:
+        no label column, or a missing value)."""
+        if self.label_column is None:
+            return None
+        value = self.column(self.label_column)[position]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        return shorten(str(value), width)
+
+    def sample_name(self, position: int, width: int = LABEL_WIDTH) -> str:
+        """What a user calls the sample: "sample 223", or "223 · its label" with a label."""
+        label = self.sample_label(position, width)
+        row = self.file_row(position)
+        return f"sample {row}" if label is None else f"{row} · {label}"
+
+    @property
+    def first_columns(self) -> list[str]:
+        """The label and text columns a config names, label first: shown before the latent
+        dims (the table) and in hover cards. [] without dataset.label and dataset.text."""
+        named = ([self.label_column] if self.label_column else []) + list(self.text_columns)
+        return list(dict.fromkeys(named))
+
+    @property
+    def searchable(self) -> list[str]:
+        """The columns a text search looks in: the label and dataset.text, else every
+        non-numeric metadata column."""
+        if self.first_columns:
+            return self.first_columns
+        return [c.name for c in self.columns if c.source == "metadata" and not c.numeric]
 
     def with_derived(self, columns: dict[str, np.ndarray]) -> Dataset:
         """The same dataset plus computed columns (cluster labels, embedding coordinates)."""
@@ -395,6 +435,7 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
                 "metadata header) so every column has its own name",
             )
         )
+    problems += _text_problems(file, cfg, metadata)
     if problems or latent is None:
         raise ConfigError(problems)
 
@@ -443,6 +484,8 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
         image_shape=image_shape,
         source_rows=source_rows,
         warnings=warnings,
+        label_column=cfg.label,
+        text_columns=tuple(cfg.text or ()),
     )
     if cfg.decoder is not None:  # tried on the first latent row; only a config names one
         dataset.decoder = load_decoder(
@@ -450,6 +493,27 @@ def load_dataset(loaded: LoadedConfig) -> Dataset:
         )
     check_view_columns(loaded, dataset)
     return dataset
+
+
+def _text_problems(file: str, cfg: DatasetConfig, metadata: pd.DataFrame | None) -> list[Problem]:
+    """dataset.label and dataset.text must name columns of the metadata table."""
+    problems = []
+    names = [] if metadata is None else [str(c) for c in metadata.columns]
+    named = [("dataset.label", cfg.label)] if cfg.label is not None else []
+    named += [("dataset.text", name) for name in cfg.text or []]
+    for key, name in named:
+        if metadata is None and cfg.metadata is None:
+            problems.append(
+                Problem(file, key, f"names {name!r} but there is no metadata table",
+                        "add dataset.metadata (a .csv or .parquet with the column), or remove "
+                        f"{key}")
+            )  # fmt: skip
+        elif metadata is not None and name not in names:
+            problems.append(
+                Problem(file, key, f"no metadata column named {name!r}" + did_you_mean(name, names),
+                        f"use one of: {', '.join(names)}")
+            )  # fmt: skip
+    return problems
 
 
 def with_data_problems(path: Path | str, error: ConfigError) -> ConfigError:

@@ -33,6 +33,7 @@ from latent_dash.page import (
 from latent_dash.selection import decode
 from latent_dash.ui.link_state import copy_link
 from latent_dash.ui.saved_selections import saved_selections_bar
+from latent_dash.ui.search import search_box
 
 MODE_LABELS = {"replace": "New", "add": "Add", "intersect": "Intersect", "subtract": "Subtract"}
 
@@ -84,6 +85,7 @@ def selection_bar() -> html.Div:
                 disabled=True,
             ),
             copy_link(),
+            search_box(),
             dcc.Download(id="export-csv-download"),
             dcc.Download(id="export-npy-download"),
             saved_selections_bar(),

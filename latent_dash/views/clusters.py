@@ -108,6 +108,7 @@ class ClustersOptions(ViewOptions):
 
 CARD_IMAGE_SIZE = 72  # longer side of a cluster's mean image
 CARD_IMAGES = 500  # at most this many images (a seeded sample) enter a cluster's mean
+CARD_EXAMPLES = 3  # members named on a card when the dataset has a label column
 MAX_CARDS = 30  # clusters shown as cards; smaller ones are summed up in a line
 ON_LATENT, ON_STANDARDISED, ON_EMBEDDING = "latent", "standardised", "embedding:"
 # the parameter controls and the methods that read them
@@ -295,6 +296,17 @@ def cluster_images(dataset: Dataset, key: str, channel: str, cmap: str) -> dict[
     return uris
 
 
+def cluster_examples(dataset: Dataset, labels: np.ndarray, label: int) -> list[str]:
+    """A few members' names (dataset.label), a seeded sample in file order; [] without a label
+    column."""
+    if dataset.label_column is None:
+        return []
+    rows = np.flatnonzero(labels == label)
+    if len(rows) > CARD_EXAMPLES:
+        rows = np.sort(np.random.default_rng(0).choice(rows, CARD_EXAMPLES, replace=False))
+    return [dataset.sample_name(int(i), width=40) for i in rows]
+
+
 def summary_children(
     dataset: Dataset, panel: Panel, result: dict[str, Any] | None, cmap: str
 ) -> Any:
@@ -328,6 +340,9 @@ def summary_children(
         ]
         if label in images:
             body.append(html.Img(src=images[label], alt=f"mean image of {name}"))
+        examples = cluster_examples(dataset, labels, label)
+        if examples:
+            body.append(html.Ul([html.Li(e) for e in examples], className="clusters-card-examples"))
         body.append(
             html.Div(
                 [

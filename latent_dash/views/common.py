@@ -10,8 +10,11 @@ import pandas as pd
 from dash import dcc, html, no_update
 
 from latent_dash.data import Dataset
+from latent_dash.data.dataset import shorten
 from latent_dash.imaging import COLORMAPS
 from latent_dash.routes import thumbnail_url
+
+HOVER_WIDTH = 120  # characters of a text value in a hover card
 
 SOURCE_LABELS = {
     "latent": "latent",
@@ -109,9 +112,14 @@ def hover_card(
     index = hovered["index"]
     if not 0 <= index < dataset.n:
         return False, no_update, no_update
-    lines = [html.Div(f"sample {dataset.file_row(index)}", className="fw-semibold")]
+    lines = [html.Div(dataset.sample_name(index, HOVER_WIDTH), className="fw-semibold")]
+    for name in dataset.text_columns:  # the text a config names, beside the label
+        if name != dataset.label_column:
+            text = shorten(_format(dataset.column(name)[index]), HOVER_WIDTH)
+            lines.append(html.Div(f"{name}: {text}", className="hover-text"))
     for name in dict.fromkeys(c for c in columns if c):  # each once, in order
-        lines.append(html.Div(f"{name} = {_format(dataset.column(name)[index])}"))
+        text = shorten(_format(dataset.column(name)[index]), HOVER_WIDTH)
+        lines.append(html.Div(f"{name} = {text}"))
     body = [html.Div(lines, className="hover-values")]
     if dataset.has_images:
         body.insert(0, html.Img(src=thumbnail_url(model_key, index), className="hover-image"))

@@ -266,7 +266,9 @@ def summary_children(
     if count == 1:
         index = 0 if mask is None else int(np.flatnonzero(mask)[0])
         which = "selected " if selected else "visible " if visible else ""
+        label = dataset.sample_label(index)
         title = f"The one {which}sample: {dataset.file_row(index)}"
+        title += f" · {label}" if label is not None else ""
         return sample_card(dataset, config_key, index, channel, cmap, title)
     mean, variance, used, members = selection_stats(dataset, key, channel)
     lo, hi = display_range(dataset, channel)
@@ -309,7 +311,7 @@ def thumbnails(
             id=ids.thumb(panel, i),
             n_clicks=0,
             type="button",
-            title=f"sample {dataset.file_row(i)}",
+            title=dataset.sample_name(i, width=200),
             className="images-thumb" + (" images-thumb-focus" if i == focus else ""),
         )
         for i in (int(r) for r in rows)
@@ -454,7 +456,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         config_key = page.model_key  # a comparison page: its model's
         if not isinstance(focus, int) or not 0 <= focus < dataset.n:
             return None
-        title = f"Focus: sample {dataset.file_row(focus)}"
+        title = f"Focus: {dataset.sample_name(focus)}"
         return sample_card(dataset, config_key, focus, channel, cmap, title)
 
     @app.callback(

@@ -146,10 +146,13 @@ def neighbour_list(
                 )
             )
         parts.append(html.Span(f"#{dataset.file_row(i)}", className="neighbors-index"))
+        name = dataset.sample_label(i)
+        if name is not None:
+            parts.append(html.Span(name, className="neighbors-label"))
         parts.append(html.Span(_distance(d), className="neighbors-distance"))
         if i in hidden:
             parts.append(html.Span("hidden", className="neighbors-flag"))
-        label = f"sample {dataset.file_row(i)}"
+        label = dataset.sample_name(i, width=200)
         classes = "neighbors-item"
         classes += " neighbors-shared" if i in shared else ""
         classes += " neighbors-hidden" if i in hidden else ""
@@ -202,7 +205,7 @@ def results(
             )
         )
     heading.append(
-        html.Span(f"Neighbours of sample {dataset.file_row(focus)}", className="fw-semibold")
+        html.Span(f"Neighbours of {dataset.sample_name(focus)}", className="fw-semibold")
     )
     latent = html.Div(
         [

@@ -45,7 +45,9 @@ from dash import (
     no_update,
 )
 from dash.exceptions import PreventUpdate
+from pydantic import Field
 
+from latent_dash.compute.axes import axes_that_fit, rank_dims
 from latent_dash.data import Dataset
 from latent_dash.kinds import View, ViewOptions, column_option, numeric_option
 from latent_dash.page import (
@@ -69,6 +71,9 @@ from latent_dash.views.palette import NUMERIC_SCALE, UNSELECTED_COLOR
 from latent_dash.views.requests import follow_color
 
 KIND = "parcoords"
+MAX_DIMS = 60  # axes at most: more are unreadable in a panel
+PANEL_WIDTH = 600  # px: a panel beside another on a 1,400 px window, less its margins
+DEFAULT_AXES = axes_that_fit(PANEL_WIDTH, min_spacing_px=40)  # 16: titles like "z123" fit
 
 
 class ParcoordsOptions(ViewOptions):
@@ -77,12 +82,23 @@ class ParcoordsOptions(ViewOptions):
     type: Literal["parcoords"] = "parcoords"
 
     dims: list[str] | None = column_option(
-        "Columns drawn as axes, in order (default: the latent dims, at most 60)."
+        "Columns drawn as axes, in order (default: the latent dims; of a wide latent, the "
+        "`axes` dims first in `order`)."
     )
     color: str | None = numeric_option("Numeric column that colours the lines (default: none).")
+    axes: int = Field(
+        DEFAULT_AXES,
+        ge=2,
+        le=MAX_DIMS,
+        description="Axes drawn by default when the latent has more dims and `dims` is not given.",
+    )
+    order: Literal["variance", "relation", "index"] = Field(
+        "variance",
+        description="Which dims of a wide latent are drawn by default: those that vary most, "
+        "those most related to `color` (variance without one), or the first ones.",
+    )
 
 
-MAX_DIMS = 60  # axes at most: more are unreadable in a panel
 MAX_LINES = 10_000  # drawn lines above which a fixed random sample is drawn
 MAX_SELECTED_LINES = 2_000  # selected lines drawn at least (added to the sample when missing)
 FULL_CODES_LIMIT = 8_000_000  # N x axes up to which every sample's codes go to the browser
@@ -228,8 +244,47 @@ def lines_drawn(
     return drawn_with_selection(dataset.n, lines, visible, selected, selected_lines)
 
 
-def default_dims(dataset: Dataset, options: dict[str, Any]) -> list[str]:
-    return list(options.dims or dataset.latent_names[:MAX_DIMS])
+_ranks_of: weakref.WeakKeyDictionary[Dataset, dict[tuple, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def ranked_dims(dataset: Dataset, order: str, color: str | None = None) -> tuple[np.ndarray, str]:
+    """(every latent dim's index, the most telling first; what the order is, in words), once
+    per dataset: by variance, by relation to the colour column (compute.axes), or by index."""
+    if order == "relation" and color is None:
+        order = "variance"  # nothing to relate to
+    key = (order, color if order == "relation" else None)
+    cached = _ranks_of.setdefault(dataset, {})
+    if key not in cached:
+        if order == "index":
+            cached[key] = np.arange(dataset.dims)
+        elif order == "relation":
+            column = next(c for c in dataset.columns if c.name == color)
+            target = dataset.column(color)
+            cached[key] = rank_dims(dataset.latent, "relation", target, column.categorical)
+        else:
+            cached[key] = rank_dims(dataset.latent, "variance")
+    words = {"index": "first", "variance": "that vary most", "relation": f"most related to {color}"}
+    return cached[key], words[order]
+
+
+def default_dims(dataset: Dataset, options: ParcoordsOptions) -> list[str]:
+    """The configured dims, else every latent dim when they fit, else the `axes` first of a
+    wide latent's dims in the chosen order (most varying first, by default)."""
+    if options.dims:
+        return list(options.dims)
+    if dataset.dims <= options.axes:
+        return list(dataset.latent_names)
+    ranked, _ = ranked_dims(dataset, options.order, options.color)
+    return [dataset.latent_names[i] for i in ranked[: options.axes]]
+
+
+def wide_notice(dataset: Dataset, options: ParcoordsOptions) -> str | None:
+    """What a panel of a wide latent shows by default, or None."""
+    if options.dims or dataset.dims <= options.axes:
+        return None
+    _, words = ranked_dims(dataset, options.order, options.color)
+    shown = f"the first {options.axes}" if words == "first" else f"the {options.axes} {words}"
+    return f"{dataset.dims} latent dims: showing {shown}; every dim is in the axes picker"
 
 
 def kept_brush(brush: dict | None, dims: list[str]) -> dict[str, Any]:
@@ -339,13 +394,9 @@ def caption(
 def layout(panel: Panel, options: ParcoordsOptions, dataset: Dataset) -> html.Div:
     dims = default_dims(dataset, options)
     color = options.color
-    notice = None
-    if dataset.dims > MAX_DIMS and "dims" not in options:
-        notice = dbc.Alert(
-            f"{dataset.dims} latent dims: showing the first {MAX_DIMS}; choose others below",
-            color="info",
-            className="py-1 mb-1",
-        )
+    notice = wide_notice(dataset, options)
+    if notice is not None:
+        notice = dbc.Alert(notice, color="info", className="py-1 mb-1 parcoords-notice")
     controls = dbc.Row(
         [
             dbc.Col(

@@ -13,9 +13,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from latent_dash.data import Dataset
-from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE
+from latent_dash.views.palette import CATEGORY_COLORS, NUMERIC_SCALE, OTHER_COLOR
 
-MAX_LEGEND_CATEGORIES = 30
+MAX_LEGEND_CATEGORIES = 30  # more values: the most frequent TOP_CATEGORIES and "other"
+MODEBAR_MARGIN = 34  # px above the plot when a legend or colour bar shows: the mode bar's height
+TOP_CATEGORIES = 20  # one distinct colour each (CATEGORY_COLORS has 21)
 
 
 def marker_size(n: int) -> int:
@@ -58,22 +60,21 @@ def point_traces(
         return [_trace(xs, ys, everything, {"size": size, "color": CATEGORY_COLORS[0]}, None)]
     values = dataset.column(color)
     if info[color].categorical:
-        categories, codes = category_codes(values)
-        if len(categories) <= MAX_LEGEND_CATEGORIES:
-            return [
-                _trace(
-                    xs,
-                    ys,
-                    everything[codes[everything] == i],
-                    {
-                        "size": size,
-                        "color": CATEGORY_COLORS[i % len(CATEGORY_COLORS)],
-                    },
-                    str(category),
-                )
-                for i, category in enumerate(categories)
-            ]
-        values = codes  # too many categories for a legend: a colour scale over their codes
+        names, codes, colors = category_groups(values)
+        traces = [
+            _trace(
+                xs,
+                ys,
+                everything[codes[everything] == i],
+                {"size": size, "color": colors[i]},
+                name,
+            )
+            for i, name in enumerate(names)
+        ]
+        if colors[-1] == OTHER_COLOR:  # the last group is "other": drawn underneath
+            traces[-1].legendrank = 2000  # and listed last
+            traces = traces[-1:] + traces[:-1]
+        return traces
     marker = {
         "size": size,
         "color": np.asarray(values, dtype=np.float32),
@@ -82,6 +83,28 @@ def point_traces(
         "colorbar": {"title": {"text": color}, "thickness": 12},
     }
     return [_trace(xs, ys, everything, marker, None)]
+
+
+def category_groups(values: np.ndarray) -> tuple[list[str], np.ndarray, list[str]]:
+    """(legend names, each value's group, each group's colour) of a categorical column.
+
+    Up to MAX_LEGEND_CATEGORIES values each get a legend entry, sorted as text. Above that a
+    legend of every value (61 modules of a code base) is unreadable and colours repeat, so the
+    TOP_CATEGORIES most frequent values (ties: first as text) each get their own colour of the
+    palette and an entry, sorted as text, and every other value joins one grey group, last,
+    "other (K values)". Frequency keeps the most samples in a colour of their own; computed over
+    the whole column, so every panel gives a value the same colour.
+    """
+    categories, codes = category_codes(values)
+    palette = [CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i in range(len(categories))]
+    if len(categories) <= MAX_LEGEND_CATEGORIES:
+        return [str(c) for c in categories], codes, palette
+    counts = np.bincount(codes, minlength=len(categories))
+    top = np.sort(np.argsort(-counts, kind="stable")[:TOP_CATEGORIES])  # text order
+    group = np.full(len(categories), len(top), dtype=np.int64)
+    group[top] = np.arange(len(top))
+    names = [str(categories[t]) for t in top] + [f"other ({len(categories) - len(top)} values)"]
+    return names, group[codes], [*palette[: len(top)], OTHER_COLOR]
 
 
 def category_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,8 +153,10 @@ def pack_rows(figure: go.Figure) -> go.Figure:
 
 def scatter_layout(figure: go.Figure, x_title: str, y_title: str, revision: str) -> go.Figure:
     pack_rows(figure)
+    keyed = any(t.showlegend or (t.marker.showscale if t.marker else False) for t in figure.data)
     figure.update_layout(
-        margin={"l": 50, "r": 10, "t": 10, "b": 45},
+        # a legend or colour bar starts under plotly's mode bar (top right), not beneath it
+        margin={"l": 50, "r": 10, "t": MODEBAR_MARGIN if keyed else 10, "b": 45},
         xaxis_title=x_title,
         yaxis_title=y_title,
         uirevision=revision,

@@ -31,6 +31,7 @@ from latent_dash.views.palette import (
     NUMERIC_SCALE,
     UNSELECTED_COLOR,
 )
+from latent_dash.views.points import category_groups
 from latent_dash.views.requests import follow_color
 
 KIND = "splom"
@@ -75,9 +76,9 @@ def _marker(dataset: Dataset, color: str | None, rows: np.ndarray) -> dict[str, 
     info = {c.name: c for c in dataset.columns}[color]
     values = np.asarray(dataset.column(color))[rows]
     if info.categorical:
-        categories, codes = np.unique(values.astype(str), return_inverse=True)
-        palette = [CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i in range(len(categories))]
-        steps = max(len(categories) - 1, 1)
+        names, groups, palette = category_groups(dataset.column(color))  # as in a scatter
+        codes = groups[rows]
+        steps = max(len(names) - 1, 1)
         scale = (
             [[i / steps, c] for i, c in enumerate(palette)]
             if len(palette) > 1

@@ -83,9 +83,16 @@ _columns_of: weakref.WeakKeyDictionary[Dataset, list[Column]] = weakref.WeakKeyD
 
 
 def table_columns(dataset: Dataset) -> list[Column]:
-    """The dataset's columns (latent, params, metadata), computed once per dataset."""
+    """The dataset's columns, computed once per dataset: the label and text columns a config
+    names (dataset.label, dataset.text) first, then latent, params, metadata and computed
+    columns (a 384-D space would otherwise push the text past 384 columns)."""
     if dataset not in _columns_of:
-        _columns_of[dataset] = dataset.columns
+        first = dataset.first_columns
+        columns = dataset.columns
+        by_name = {c.name: c for c in columns}
+        _columns_of[dataset] = [by_name[n] for n in first] + [
+            c for c in columns if c.name not in first
+        ]
     return _columns_of[dataset]
 
 
@@ -229,7 +236,8 @@ def caption_text(
 
 
 def column_defs(dataset: Dataset) -> list[dict[str, Any]]:
-    """Index (pinned left), then every latent dim, parameter and metadata column."""
+    """Index (pinned left), then the label and text columns a config names, then every latent
+    dim, parameter and metadata column."""
     defs: list[dict[str, Any]] = [
         {
             "field": FILE_ROW_FIELD,
@@ -240,6 +248,7 @@ def column_defs(dataset: Dataset) -> list[dict[str, Any]]:
             "headerTooltip": "the sample's row in the data files (0-based)",
         }
     ]
+    first = set(dataset.first_columns)
     for field, column in zip(field_names(dataset), table_columns(dataset), strict=True):
         values = dataset.column(column.name)
         definition: dict[str, Any] = {
@@ -251,6 +260,9 @@ def column_defs(dataset: Dataset) -> list[dict[str, Any]]:
             definition["type"] = "rightAligned"
             if np.asarray(values).dtype.kind == "f":
                 definition["valueFormatter"] = {"function": NUMBER_FORMAT}
+        elif column.name in first:  # text: wide, the whole value in a tooltip
+            definition["width"] = 260 if column.name == dataset.label_column else 220
+            definition["tooltipField"] = field
         defs.append(definition)
     return defs
 

@@ -26,6 +26,7 @@ from dash.exceptions import PreventUpdate
 
 from latent_dash import saved_selections, selection_store
 from latent_dash.data import Dataset
+from latent_dash.errors import ConfigError
 from latent_dash.page import (
     CONFIG_KEY,
     DATA,
@@ -201,6 +202,9 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         clear = None if trigger == UPLOAD and upload is not None else no_update  # same file again
         try:
             n = Page(menu, config_key, model=0).dataset.n
+        except ConfigError:  # a config that does not load: the page says why, not this bar
+            return None, [], None, no_update, "", OK, no_update
+        try:
             if trigger == SAVE:
                 page = Page(menu, config_key, model=0)
                 mask = page.selected(selection)

@@ -225,6 +225,7 @@ def test_three_models_of_different_widths_each_show_their_own_columns(dash_duo, 
     settings["views"] = {"scatter": {"x": "z0", "y": "z1"}}
     write_config(comparison, settings)
     serve(dash_duo, create_app(comparison, warm_up=False))
+    dash_duo.driver.set_window_size(1400, 2400)  # three columns of two panels: all in view
     widths = {0: 4, 1: 6, 2: 3}
     for model in widths:
         dash_duo.wait_for_element(f".model-{model} .view-scatter .nsewdrag")
@@ -256,4 +257,3 @@ def test_three_models_of_different_widths_each_show_their_own_columns(dash_duo, 
             return len(values) == N and np.allclose(np.sort(values), expected, atol=1e-5)
 
         until(dash_duo, plotted)
-        dash_duo.find_element("body").click()  # close any open dropdown

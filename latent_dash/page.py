@@ -43,6 +43,7 @@ COLOR_REQUEST = "request-color"
 AXES_REQUEST = "request-axes"
 PROJECTION_REQUEST = "request-projection"
 SAMPLES_OVERLAY = "samples-overlay"
+SAVED_SELECTIONS = "selection-saved-list"  # the config's saved selections (ui/saved_selections)
 
 DATA = "data"
 

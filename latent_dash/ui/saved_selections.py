@@ -31,6 +31,7 @@ from latent_dash.page import (
     CONFIG_KEY,
     DATA,
     FILTER,
+    SAVED_SELECTIONS,
     SELECTION,
     SELECTION_MASK,
     SELECTION_MODE,
@@ -50,7 +51,7 @@ EXPORT = "selection-saved-export"
 DOWNLOAD = "selection-saved-download"
 UPLOAD = "selection-saved-upload"
 MESSAGE = "selection-saved-message"
-RECORDS = "selection-saved-list"  # the list, for the contrast view's group pickers
+RECORDS = SAVED_SELECTIONS  # the list (a shared store: the contrast view's group pickers)
 MAX_UPLOAD = 20 << 20  # bytes of an imported CSV file
 
 OK, ERROR = "saved-message text-success", "saved-message text-danger"

@@ -50,7 +50,16 @@ from latent_dash.imaging import (
     to_rgb,
 )
 from latent_dash.kinds import ColorMap, View, ViewOptions, numeric_option
-from latent_dash.page import CONFIG_KEY, DATA, FILTER, SELECTION, Page, Panel, PanelIds
+from latent_dash.page import (
+    CONFIG_KEY,
+    DATA,
+    FILTER,
+    SAVED_SELECTIONS,
+    SELECTION,
+    Page,
+    Panel,
+    PanelIds,
+)
 from latent_dash.storage import CacheUnavailable
 from latent_dash.views.common import labelled
 from latent_dash.views.image_uris import data_uri
@@ -60,7 +69,6 @@ SELECTED = "selection"
 REST = "rest"
 SAVED_PREFIX = "saved:"
 # the toolbar's list of saved selections (ui/saved_selections.py): read here, never written
-SAVED_LIST = "selection-saved-list"
 
 GROUP_LABELS = {SELECTED: "current selection", REST: "the rest (not selected)"}
 COLORS = {"a": "#1f77b4", "b": "#ff7f0e"}
@@ -642,7 +650,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
     @app.callback(
         Output(ids.part(ALL, "a"), "options"),
         Output(ids.part(ALL, "b"), "options"),
-        Input(SAVED_LIST, DATA),
+        Input(SAVED_SELECTIONS, DATA),
         State(ids.part(ALL, "a"), "value"),
         State(ids.part(ALL, "b"), "value"),
     )
@@ -667,7 +675,7 @@ def register_callbacks(app: Dash, menu: dict[str, Path]) -> None:
         Input(ids.part(MATCH, "b"), "value"),
         Input(SELECTION, DATA),
         Input(FILTER, DATA),
-        Input(SAVED_LIST, DATA),
+        Input(SAVED_SELECTIONS, DATA),
         State(ids.part(MATCH, "settings"), "data"),
         State(CONFIG_KEY, DATA),
     )

@@ -158,7 +158,7 @@ def test_precompute_fills_the_disentanglement_of_correlation_views_and_compariso
     from latent_dash.views import comparison, correlation
     from tests.conftest import write_dataset
 
-    files = write_dataset(tmp_path / "data")
+    files = write_dataset(tmp_path / "data", seed=41)  # data no other test stored results of
     dataset = {k: f"data/{v}" for k, v in files.items() if k != "images"}
     model = write_config(
         tmp_path / "m.yaml",
@@ -168,7 +168,7 @@ def test_precompute_fills_the_disentanglement_of_correlation_views_and_compariso
             "views": {"correlation": {"targets": ["p0", "label"]}},
         },
     )
-    other = write_dataset(tmp_path / "other", seed=1)
+    other = write_dataset(tmp_path / "other", seed=42)
     other = {k: f"other/{v}" for k, v in other.items() if k not in ("images", "params")}
     other["params"] = dataset["params"]  # the same samples: the same physical inputs
     write_config(tmp_path / "n.yaml", {"dataset": other, "layout": "correlation"})

@@ -13,7 +13,7 @@ from dash import Dash
 from latent_dash import saved_selections, selection_store
 from latent_dash.data import Dataset
 from latent_dash.kinds import canonical_kind, options_model, registry
-from latent_dash.page import SELECTION, SELECTION_MASK, Panel
+from latent_dash.page import SAVED_SELECTIONS, SELECTION, SELECTION_MASK, Panel
 from latent_dash.selection import decode
 from latent_dash.ui import saved_selections as toolbar
 from latent_dash.views import contrast as view
@@ -281,7 +281,7 @@ def test_toolbar_writes_only_its_own_ids_and_the_selection_stores():
     assert written <= {SELECTION, SELECTION_MASK} | {
         i for i in written if i.startswith("selection-")
     }
-    assert toolbar.RECORDS == view.SAVED_LIST  # the list the contrast view reads
+    assert toolbar.RECORDS == SAVED_SELECTIONS  # the shared store the contrast view reads
 
 
 def test_colour_images_give_a_mean_and_a_one_channel_difference():

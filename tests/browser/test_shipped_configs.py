@@ -49,6 +49,12 @@ def test_shipped_implosion_comparison_links_the_models_and_measures_them(dash_du
     serve(dash_duo, create_app(shipped / "compare-implosion.yaml", warm_up=False))
     a, b = ".model-0 .view-embedding", ".model-1 .view-embedding"
     dash_duo.wait_for_element(f"{a} .nsewdrag", timeout=30)
+    # the per-sample overlap colours both embeddings, as a computed column: wait for that
+    # redraw first, so it cannot replace the plot in the middle of the box drawn below
+    until(dash_duo, lambda: all(
+        "knn overlap" in dash_duo.find_element(f"{p} [id*='\"part\":\"color\"']").text
+        for p in (a, b)
+    ), timeout=30)  # fmt: skip
     box_select(dash_duo, a, start=(0.02, 0.02), end=(0.5, 0.98))
     until(dash_duo, lambda: count_text(dash_duo) not in ("", "0 of 150 selected"))
     chosen = scatter_selected(dash_duo, a)
